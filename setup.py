@@ -1,0 +1,66 @@
+"""Packaging for oars-platform, an Open edX (LMS and Studio) Django app plugin."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+
+def version() -> str:
+    """Read __version__ without importing the package (its imports need Django)."""
+    for line in (HERE / "oars_platform" / "__init__.py").read_text().splitlines():
+        if line.startswith("__version__"):
+            return line.split("=", 1)[1].strip().strip('"')
+    raise RuntimeError("no __version__ in oars_platform/__init__.py")
+
+
+setup(
+    name="oars-platform",
+    version=version(),
+    description="Open Analytics Reference System plugin for Open edX: xAPI and course data into ClickHouse.",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8") if (HERE / "README.md").exists() else "",
+    long_description_content_type="text/markdown",
+    license="AGPL-3.0",
+    packages=find_packages(include=["oars_platform", "oars_platform.*"]),
+    include_package_data=True,
+    package_data={"oars_platform": ["templates/**/*", "static/**/*", "reports/sql/*.sql", "xapi/*.json"]},
+    python_requires=">=3.12",
+    install_requires=[
+        "Django>=5.2,<6.0",
+        "edx-django-utils>=8.0",
+        "edx-opaque-keys>=4.0",
+        "celery>=5.4,<6.0",
+        "clickhouse-driver>=0.2.9",
+        "openedx-events>=11.1",
+        "orjson>=3.10",
+        "cachetools>=5.3",
+        "tqdm>=4.66",
+    ],
+    extras_require={
+        # The embedded engine: real ClickHouse in-process, for one-process installs, the demo and the tests.
+        "embedded": ["chdb>=3.6", "pyarrow>=16"],
+        "test": [
+            "chdb>=3.6",
+            "pyarrow>=16",
+            "pytest>=8",
+            "pytest-django>=4.9",
+            "hypothesis>=6.100",
+            "jsonschema>=4.22",
+            "redis>=5",
+            "event-tracking>=3.0",
+            "edx-event-bus-redis>=1.0",
+            "mysqlclient>=2.2.1",
+            "ruff>=0.6",
+        ],
+    },
+    entry_points={
+        "lms.djangoapp": ["oars_platform = oars_platform.apps:OarsPlatformConfig"],
+        "cms.djangoapp": ["oars_platform = oars_platform.apps:OarsPlatformConfig"],
+    },
+    classifiers=[
+        "Framework :: Django",
+        "Framework :: Django :: 5.2",
+        "Programming Language :: Python :: 3.12",
+    ],
+)
