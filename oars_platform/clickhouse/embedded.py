@@ -1,0 +1,140 @@
+"""The embedded engine: chdb, real ClickHouse running inside this Python process.
+
+chdb allows one data path per process, so there is one :class:`EmbeddedClient` per process, shared by every
+caller and guarded by a lock. Inserts hand ClickHouse an Arrow table (``INSERT ... SELECT ... FROM Python(t)``),
+which measured several times faster than a text payload on this engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import uuid
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from oars_platform.clickhouse.client import Params, QueryResult
+from oars_platform.clickhouse.errors import ClickHouseConfigError, ClickHouseQueryError
+from oars_platform.clickhouse.sql import column_list, identifier, split_qualified
+
+_CODE = re.compile(r"Code: (\d+)\.")
+
+
+def param_text(value: Any) -> str:
+    """The text form chdb expects for a bound ``{name:Type}`` parameter (ClickHouse's own literal syntax)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat(sep=" ")
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    return str(value)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    text = param_text(value)
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _column(values: list[Any]) -> list[Any]:
+    """Arrow cannot infer UUID objects: send them as text (ClickHouse casts on insert)."""
+    sample = next((value for value in values if value is not None), None)
+    if isinstance(sample, uuid.UUID):
+        return [str(value) if value is not None else None for value in values]
+    return values
+
+
+class EmbeddedClient:
+    """ClickHouse in-process (chdb), one per process."""
+
+    _instance: ClassVar[EmbeddedClient | None] = None
+    _instance_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, path: str) -> None:
+        try:
+            from chdb import session
+        except ImportError as exc:  # the extra was not installed
+            raise ClickHouseConfigError(
+                "The embedded ClickHouse engine needs chdb: pip install 'oars-platform[embedded]'."
+            ) from exc
+        self.path = path
+        self.display_url = f"chdb://{path}"
+        self._lock = threading.Lock()
+        self._session = session.Session(path)
+
+    @classmethod
+    def open(cls, path: str) -> EmbeddedClient:
+        """The process's embedded client; a second, different path in the same process is a configuration error."""
+        with cls._instance_lock:
+            if cls._instance is None:
+                cls._instance = cls(path)
+            elif cls._instance.path != path:
+                raise ClickHouseConfigError(
+                    f"The embedded engine is already open at {cls._instance.path}; chdb allows one path per process "
+                    f"(asked for {path})."
+                )
+            return cls._instance
+
+    def _query(self, sql: str, params: Params, fmt: str) -> Any:
+        bound = {name: param_text(value) for name, value in (params or {}).items()}
+        with self._lock:
+            try:
+                return self._session.query(sql, fmt, params=bound) if bound else self._session.query(sql, fmt)
+            except Exception as exc:  # chdb raises ChdbError/RuntimeError with ClickHouse's message
+                raise _query_error(exc) from None
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run a statement that returns nothing."""
+        self._query(sql, params, "Null")
+
+    def query(self, sql: str, params: Params = None) -> QueryResult:
+        """Run a SELECT; values come back as Python objects (UUID, tz-aware datetimes, lists)."""
+        table = self._query(sql, params, "ArrowTable")
+        columns = list(table.column_names)
+        data = [table.column(index).to_pylist() for index in range(len(columns))]
+        return QueryResult(columns=columns, rows=list(zip(*data, strict=True)) if data else [])
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Insert rows as one Arrow block."""
+        if not rows:
+            return 0
+        transposed = [list(values) for values in zip(*rows, strict=True)]
+        return self.insert_columns(table, dict(zip(columns, transposed, strict=True)))
+
+    def insert_columns(self, table: str, data: dict[str, list[Any]]) -> int:
+        """Insert column-oriented data (the cheapest path: no row objects at all)."""
+        import pyarrow as pa
+
+        database, name = split_qualified(table)
+        columns = list(data)
+        try:
+            arrow_batch = pa.table({column: _column(values) for column, values in data.items()})
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            raise ClickHouseQueryError(f"Rows do not fit {table}: {exc}") from None
+        selected = ", ".join(identifier(column) for column in columns)
+        target = f"{identifier(database)}.{identifier(name)} {column_list(columns)}"
+        sql = f"INSERT INTO {target} SELECT {selected} FROM Python(arrow_batch)"  # noqa: S608 - checked identifiers
+        with self._lock:
+            try:
+                self._session.query(sql, "Null")
+            except Exception as exc:
+                raise _query_error(exc) from None
+        return arrow_batch.num_rows
+
+    def server_version(self) -> str:
+        """The embedded engine's ClickHouse version."""
+        return str(self.query("SELECT version()").scalar())
+
+    def close(self) -> None:
+        """Nothing to do: the engine lives as long as the process (chdb cannot reopen another path)."""
+
+
+def _query_error(exc: Exception) -> ClickHouseQueryError:
+    message = str(exc).split("Stack trace:")[0].strip()
+    match = _CODE.search(message)
+    return ClickHouseQueryError(message, code=int(match.group(1)) if match else None)

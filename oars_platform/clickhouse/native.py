@@ -1,0 +1,123 @@
+"""ClickHouse servers over the native protocol, through clickhouse-driver.
+
+One driver connection per client, guarded by a lock (the driver's Client is not thread-safe); the driver
+reconnects by itself on the next call after a broken connection, and we turn its exceptions into our typed errors.
+Parameters are bound server-side where the server supports it (ClickHouse 19.x and later) and escaped by the
+driver otherwise (only the old servers used for wire-contract tests).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from clickhouse_driver import Client, defines
+from clickhouse_driver import errors as driver_errors
+
+from oars_platform.clickhouse.client import ClickHouseURL, Params, QueryResult
+from oars_platform.clickhouse.errors import ClickHouseQueryError, ClickHouseUnavailable
+from oars_platform.clickhouse.sql import column_list, split_qualified
+
+_PLACEHOLDER = re.compile(r"\{(\w+):[^{}]+\}")
+_UNAVAILABLE = (
+    driver_errors.NetworkError,
+    driver_errors.SocketTimeoutError,
+    driver_errors.UnexpectedPacketFromServerError,
+    EOFError,
+    ConnectionError,
+    socket.timeout,
+    OSError,
+)
+
+
+def to_pyformat(sql: str) -> str:
+    """Rewrite ``{name:Type}`` placeholders as ``%(name)s`` for client-side escaping (old servers only)."""
+    return _PLACEHOLDER.sub(lambda match: f"%({match.group(1)})s", sql.replace("%", "%%"))
+
+
+class NativeClient:
+    """A ClickHouse server reached with clickhouse-driver."""
+
+    def __init__(
+        self, url: ClickHouseURL, *, display_url: str, connect_timeout: float, send_receive_timeout: float
+    ) -> None:
+        self.display_url = display_url
+        self._lock = threading.Lock()
+        self._client = Client(
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            password=url.password,
+            database=url.database,
+            secure=url.secure,
+            verify=url.verify,
+            connect_timeout=connect_timeout,
+            send_receive_timeout=send_receive_timeout,
+            sync_request_timeout=connect_timeout,
+            client_name="oars-platform",
+            settings={"server_side_params": True},
+        )
+
+    def _server_binds_params(self) -> bool:
+        """Whether the connected server binds ``{name:Type}`` parameters itself (revision 54459 and later)."""
+        connection = self._client.connection
+        if connection.server_info is None or not connection.connected:
+            self._client.execute("SELECT 1")  # connects; the handshake tells us the server's protocol revision
+        return connection.server_info.used_revision >= defines.DBMS_MIN_PROTOCOL_VERSION_WITH_PARAMETERS
+
+    @contextmanager
+    def _translated_errors(self, what: str) -> Iterator[None]:
+        """Hold the connection lock and turn driver exceptions into our typed errors."""
+        with self._lock:
+            try:
+                yield
+            except driver_errors.ServerException as exc:
+                raise ClickHouseQueryError(_first_line(exc.message), code=exc.code) from None
+            except _UNAVAILABLE as exc:
+                self._client.disconnect()
+                raise ClickHouseUnavailable(f"ClickHouse at {self.display_url} is unreachable: {exc}") from None
+            except (driver_errors.Error, TypeError, ValueError) as exc:
+                raise ClickHouseQueryError(f"{what} failed: {exc}") from None
+
+    def _run(self, sql: str, params: Params, **kwargs: Any) -> Any:
+        with self._translated_errors("Query"):
+            if not params:
+                return self._client.execute(sql, **kwargs)
+            binds = self._server_binds_params()
+            settings = {"server_side_params": binds}
+            return self._client.execute(sql if binds else to_pyformat(sql), dict(params), settings=settings, **kwargs)
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run a statement that returns nothing."""
+        self._run(sql, params)
+
+    def query(self, sql: str, params: Params = None) -> QueryResult:
+        """Run a SELECT."""
+        rows, types = self._run(sql, params, with_column_types=True)
+        return QueryResult(columns=[name for name, _ in types], rows=[tuple(row) for row in rows])
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Insert rows in one block (the driver sends them in the native columnar format)."""
+        if not rows:
+            return 0
+        database, name = split_qualified(table)
+        sql = f"INSERT INTO `{database}`.`{name}` {column_list(list(columns))} VALUES"
+        with self._translated_errors(f"Insert into {table}"):
+            return int(self._client.execute(sql, [tuple(row) for row in rows]) or 0)
+
+    def server_version(self) -> str:
+        """The server's version, e.g. ``24.8.4``."""
+        return str(self.query("SELECT version()").scalar())
+
+    def close(self) -> None:
+        """Close the connection (the next call opens a new one)."""
+        with self._lock:
+            self._client.disconnect()
+
+
+def _first_line(message: str) -> str:
+    return (message or "").split("Stack trace:")[0].strip()

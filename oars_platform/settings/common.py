@@ -1,0 +1,89 @@
+"""Defaults of every ``OARS_*`` setting, applied by the platform's ``add_plugins(..., SettingsType.COMMON)``.
+
+The table :data:`SETTINGS` is the single declaration of each setting: its default and what it means. The
+README's configuration table and a test that checks it are both derived from it, so a setting cannot be added
+without being documented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``OARS_*`` setting: its name, default and a sentence for operators."""
+
+    name: str
+    default: Any
+    doc: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # ClickHouse connection and schema
+    Setting(
+        "OARS_CLICKHOUSE_URL",
+        "",
+        "Where ClickHouse is. `clickhouse://user:password@host:9000/?secure=false&verify=true` talks to a server over "
+        "the native protocol (`clickhouses://` or `secure=true` for TLS); `chdb:///absolute/path` runs the embedded "
+        "engine in-process (one process only: demo, tests, single-process installs). Empty means not configured.",
+    ),
+    Setting("OARS_CLICKHOUSE_CONNECT_TIMEOUT", 10, "Seconds to wait for a TCP connection to a ClickHouse server."),
+    Setting("OARS_CLICKHOUSE_SEND_RECEIVE_TIMEOUT", 300, "Seconds a ClickHouse server may take to answer a query."),
+    Setting(
+        "OARS_CLICKHOUSE_CLUSTER",
+        "",
+        "ClickHouse cluster name. When set, every migration DDL runs `ON CLUSTER` with `Replicated*` engines.",
+    ),
+    Setting("OARS_XAPI_DATABASE", "xapi", "Database of the raw xAPI table `xapi_events_all` (Aspects-compatible)."),
+    Setting(
+        "OARS_EVENT_SINK_DATABASE",
+        "event_sink",
+        "Database of the course, block, enrollment, profile and external-id tables (Aspects-compatible).",
+    ),
+    Setting("OARS_DATABASE", "oars", "Database of our own tables: migrations ledger, derived tables, aggregates."),
+    Setting(
+        "OARS_DATA_TTL_MONTHS",
+        0,
+        "Retention of derived event tables in months (a TTL aligned to monthly partitions). 0 keeps data forever.",
+    ),
+    # xAPI transformation
+    Setting(
+        "OARS_LMS_ROOT_URL", None, "Root URL used in xAPI IRIs and actors. None means the platform's `LMS_ROOT_URL`."
+    ),
+    Setting(
+        "OARS_XAPI_ACTOR_MODE",
+        "external_id",
+        "xAPI actor: `external_id` (anonymous account, default), `mbox` (mailto: email) or `mbox_sha1sum`.",
+    ),
+    Setting(
+        "OARS_XAPI_ENABLED_EVENTS",
+        None,
+        "Allow-list of tracking event names to transform. None enables every supported event.",
+    ),
+    Setting(
+        "OARS_PAGE_VIEWS_ENABLED",
+        False,
+        "Transform page-view server events (names under `/courses/`) into `viewed` statements. They are most of the "
+        "tracking volume, so they are off by default.",
+    ),
+    Setting("OARS_MAX_EVENT_BYTES", 65536, "Tracking events larger than this (serialised) are quarantined."),
+    Setting("OARS_LOOKUP_CACHE_TTL", 300, "Seconds an external id or course display name stays cached in a worker."),
+    Setting("OARS_LOOKUP_CACHE_SIZE", 100_000, "Entries kept in each lookup cache (external ids, course names)."),
+    # Privacy
+    Setting(
+        "OARS_PII_ENABLED",
+        False,
+        "Write personal data (user profiles, external ids with usernames) to ClickHouse and show it in reports.",
+    ),
+)
+
+DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
+
+
+def plugin_settings(settings: Any) -> None:
+    """Give every ``OARS_*`` setting its default, keeping any value the host already set."""
+    for name, default in DEFAULTS.items():
+        if not hasattr(settings, name):
+            setattr(settings, name, default)
