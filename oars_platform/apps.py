@@ -1,0 +1,59 @@
+"""The Django app and its ``plugin_app``: how edx-platform finds our settings, signal receivers and URLs.
+
+The platform's settings call ``get_plugin_apps``/``add_plugins`` for the ``lms.djangoapp`` and ``cms.djangoapp``
+entry points (see setup.py), and ``PluginsConfig.ready()`` connects the receivers listed here. Receivers are
+connected per service: tracking and learner signals in the LMS, course publishing in Studio.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+
+from oars_platform.signals import CMS, LMS, RECEIVERS
+
+
+def signals_config() -> dict[str, Any]:
+    """``signals_config`` built from :data:`oars_platform.signals.RECEIVERS`, per service."""
+    config: dict[str, Any] = {}
+    for receiver in RECEIVERS:
+        for project in receiver.projects:
+            entry = config.setdefault(project, {"relative_path": "signals.receivers", "receivers": []})
+            entry["receivers"].append(
+                {
+                    "receiver_func_name": receiver.function,
+                    "signal_path": receiver.signal_path,
+                    "dispatch_uid": f"oars_platform.{receiver.function}",
+                }
+            )
+    return config
+
+
+def _settings_config() -> dict[str, Any]:
+    per_service = {
+        "common": {"relative_path": "settings.common"},
+        "production": {"relative_path": "settings.production"},
+    }
+    return {LMS: per_service, CMS: per_service}
+
+
+class OarsPlatformConfig(AppConfig):
+    """oars_platform: xAPI, course structure and learner data into ClickHouse, and the OARS reports."""
+
+    name = "oars_platform"
+    verbose_name = "Open Analytics Reference System"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    plugin_app = {
+        "url_config": {
+            LMS: {"namespace": "oars_platform", "regex": r"^oars/", "relative_path": "urls"},
+            CMS: {"namespace": "oars_platform", "regex": r"^oars/", "relative_path": "urls"},
+        },
+        "settings_config": _settings_config(),
+        "signals_config": signals_config(),
+    }
+
+    def ready(self) -> None:
+        """Register the system checks (importing the module registers them)."""
+        from oars_platform import checks  # noqa: F401

@@ -1,0 +1,87 @@
+"""Django system checks: ClickHouse configured and reachable, its schema up to date.
+
+Messages name the setting or command that fixes the problem and show the URL masked, never the password.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from oars_platform.clickhouse import ClickHouseError, from_url, mask_url
+
+TAG = "oars"
+
+
+@checks.register(TAG, deploy=False)
+def check_clickhouse(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Settings valid, ClickHouse URL set and reachable, every migration applied and unchanged."""
+    from oars_platform.clickhouse.ddl import Topology
+    from oars_platform.clickhouse.migrator import Migrator
+    from oars_platform.conf import build_config
+
+    try:
+        config = build_config()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="oars.E000")]
+    if not config.clickhouse_url:
+        return [
+            checks.Error(
+                "OARS_CLICKHOUSE_URL is not set.",
+                hint="Set it to clickhouse://user:password@host:9000/ for a server or chdb:///path for the "
+                "embedded engine.",
+                id="oars.E001",
+            )
+        ]
+    shown = mask_url(config.clickhouse_url)
+    try:
+        client = from_url(
+            config.clickhouse_url,
+            connect_timeout=config.connect_timeout,
+            send_receive_timeout=config.send_receive_timeout,
+        )
+        client.server_version()
+    except ClickHouseError as exc:
+        return [
+            checks.Error(
+                f"ClickHouse at {shown} is not usable: {_masked(str(exc), config.clickhouse_url)}",
+                hint="Check OARS_CLICKHOUSE_URL, the server and the network.",
+                id="oars.E002",
+            )
+        ]
+    try:
+        migrator = Migrator(client, config.databases, Topology(config.cluster))
+        pending = migrator.pending()
+        changed = migrator.changed()
+    except ClickHouseError as exc:
+        return [checks.Error(f"Cannot read the migration ledger at {shown}: {exc}", id="oars.E003")]
+    messages: list[checks.CheckMessage] = []
+    if pending:
+        names = ", ".join(migration.name for migration in pending)
+        messages.append(
+            checks.Error(
+                f"{len(pending)} ClickHouse migration(s) not applied at {shown}: {names}",
+                hint="Run ./manage.py lms migrate_clickhouse (or cms).",
+                id="oars.E004",
+            )
+        )
+    if changed:
+        names = ", ".join(migration.name for migration in changed)
+        messages.append(
+            checks.Warning(
+                f"Applied ClickHouse migration(s) changed since they ran: {names}",
+                hint="Migrations are history: add a new migration instead of editing an applied one.",
+                id="oars.W001",
+            )
+        )
+    return messages
+
+
+def _masked(text: str, url: str) -> str:
+    """Remove the URL's password from a message that may quote it."""
+    from urllib.parse import urlsplit
+
+    password = urlsplit(url).password
+    return text.replace(password, "***") if password else text

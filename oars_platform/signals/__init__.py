@@ -1,0 +1,26 @@
+"""Signal receivers: thin functions that check, filter and enqueue; nothing here talks to ClickHouse.
+
+:data:`RECEIVERS` is the one table of what we listen to. ``apps.py`` turns it into the ``signals_config`` of
+``plugin_app``, so the platform's plugin machinery connects exactly these, in the LMS, in Studio or both. The
+platform loads one signals module per service, so :mod:`oars_platform.signals.receivers` gathers the functions
+from the per-domain modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LMS = "lms.djangoapp"
+CMS = "cms.djangoapp"
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """One receiver: its function's name in :mod:`oars_platform.signals.receivers`, the signal, the services."""
+
+    function: str
+    signal_path: str
+    projects: tuple[str, ...] = (LMS, CMS)
+
+
+RECEIVERS: tuple[Receiver, ...] = ()
