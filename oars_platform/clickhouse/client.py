@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import SplitResult, parse_qs, quote, urlsplit
+from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
 
 from oars_platform.clickhouse.errors import ClickHouseConfigError
 
@@ -110,8 +110,8 @@ def parse_url(url: str) -> ClickHouseURL:
         scheme="clickhouse",
         host=parts.hostname or "localhost",
         port=port,
-        user=parts.username or "default",
-        password=parts.password or "",
+        user=unquote(parts.username or "") or "default",
+        password=unquote(parts.password or ""),
         database=parts.path.strip("/") or "default",
         secure=secure,
         verify=verify,

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from clickhouse_driver import Client, defines
@@ -69,27 +68,39 @@ class NativeClient:
             self._client.execute("SELECT 1")  # connects; the handshake tells us the server's protocol revision
         return connection.server_info.used_revision >= defines.DBMS_MIN_PROTOCOL_VERSION_WITH_PARAMETERS
 
-    @contextmanager
-    def _translated_errors(self, what: str) -> Iterator[None]:
-        """Hold the connection lock and turn driver exceptions into our typed errors."""
+    def _call(self, what: str, call: Callable[[], Any]) -> Any:
+        """Run ``call`` under the lock, with our typed errors.
+
+        A connection that was open before the call may have gone stale (server restarted, idle socket closed by a
+        proxy): that case gets one fresh connection and one more try. Statements here are idempotent by design
+        (DDL with IF NOT EXISTS, inserts into deduplicating tables), so a second attempt is safe.
+        """
+        retry_allowed = True
         with self._lock:
-            try:
-                yield
-            except driver_errors.ServerException as exc:
-                raise ClickHouseQueryError(_first_line(exc.message), code=exc.code) from None
-            except _UNAVAILABLE as exc:
-                self._client.disconnect()
-                raise ClickHouseUnavailable(f"ClickHouse at {self.display_url} is unreachable: {exc}") from None
-            except (driver_errors.Error, TypeError, ValueError) as exc:
-                raise ClickHouseQueryError(f"{what} failed: {exc}") from None
+            while True:
+                was_connected = self._client.connection.connected
+                try:
+                    return call()
+                except driver_errors.ServerException as exc:
+                    raise ClickHouseQueryError(_first_line(exc.message), code=exc.code) from None
+                except _UNAVAILABLE as exc:
+                    self._client.disconnect()
+                    if retry_allowed and was_connected:
+                        retry_allowed = False
+                        continue
+                    raise ClickHouseUnavailable(f"ClickHouse at {self.display_url} is unreachable: {exc}") from None
+                except (driver_errors.Error, TypeError, ValueError) as exc:
+                    raise ClickHouseQueryError(f"{what} failed: {exc}") from None
 
     def _run(self, sql: str, params: Params, **kwargs: Any) -> Any:
-        with self._translated_errors("Query"):
+        def call() -> Any:
             if not params:
                 return self._client.execute(sql, **kwargs)
             binds = self._server_binds_params()
             settings = {"server_side_params": binds}
             return self._client.execute(sql if binds else to_pyformat(sql), dict(params), settings=settings, **kwargs)
+
+        return self._call("Query", call)
 
     def execute(self, sql: str, params: Params = None) -> None:
         """Run a statement that returns nothing."""
@@ -106,8 +117,8 @@ class NativeClient:
             return 0
         database, name = split_qualified(table)
         sql = f"INSERT INTO `{database}`.`{name}` {column_list(list(columns))} VALUES"
-        with self._translated_errors(f"Insert into {table}"):
-            return int(self._client.execute(sql, [tuple(row) for row in rows]) or 0)
+        data = [tuple(row) for row in rows]
+        return int(self._call(f"Insert into {table}", lambda: self._client.execute(sql, data)) or 0)
 
     def server_version(self) -> str:
         """The server's version, e.g. ``24.8.4``."""

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import pkgutil
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from oars_platform.clickhouse.ddl import Operation, Topology
 from oars_platform.conf import Databases
@@ -42,24 +44,35 @@ class MigrationError(Exception):
     """The migration files themselves are inconsistent (duplicate numbers, gaps, stale max_migration.txt)."""
 
 
-def load_migrations() -> list[Migration]:
-    """All migrations in version order; duplicate or missing numbers are an error."""
+def load_migrations(directory: Path = HERE) -> list[Migration]:
+    """All migrations in ``directory`` in version order; duplicate or missing numbers are an error."""
     found: dict[int, Migration] = {}
-    for module_info in pkgutil.iter_modules([str(HERE)]):
+    for module_info in pkgutil.iter_modules([str(directory)]):
         match = _NAME.match(module_info.name)
         if not match:
             continue
         version = int(match.group(1))
         if version in found:
             raise MigrationError(f"Two migrations numbered {version:04d}: {found[version].name}, {module_info.name}")
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        module = _import(directory, module_info.name)
         description = (module.__doc__ or module_info.name).strip().splitlines()[0]
         found[version] = Migration(version, module_info.name, description, tuple(module.OPERATIONS))
     versions = sorted(found)
     if versions != list(range(1, len(versions) + 1)):
         raise MigrationError(f"Migration numbers must run 1..N without gaps, found {versions}")
-    newest = (HERE / "max_migration.txt").read_text().strip()
+    newest = (directory / "max_migration.txt").read_text().strip()
     if versions and found[versions[-1]].name != newest:
         newest_found = found[versions[-1]].name
         raise MigrationError(f"max_migration.txt says {newest!r} but the newest migration is {newest_found}")
     return [found[version] for version in versions]
+
+
+def _import(directory: Path, name: str) -> ModuleType:
+    if directory == HERE:
+        return importlib.import_module(f"{__name__}.{name}")
+    spec = importlib.util.spec_from_file_location(f"_oars_migration_{name}", directory / f"{name}.py")
+    if spec is None or spec.loader is None:
+        raise MigrationError(f"Cannot load migration {name} from {directory}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,135 @@
+-- bootstrap
+CREATE DATABASE IF NOT EXISTS `oars`;
+
+-- bootstrap
+CREATE TABLE IF NOT EXISTS `oars`.`clickhouse_migrations`
+(
+    `version` UInt32,
+    `name` String,
+    `checksum` String,
+    `applied_at` DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(applied_at)
+ORDER BY version;
+
+-- 0001_create_databases
+CREATE DATABASE IF NOT EXISTS `xapi`;
+
+-- 0001_create_databases
+CREATE DATABASE IF NOT EXISTS `event_sink`;
+
+-- 0001_create_databases
+CREATE DATABASE IF NOT EXISTS `oars`;
+
+-- 0002_create_xapi_events_all
+CREATE TABLE IF NOT EXISTS `xapi`.`xapi_events_all`
+(
+    `event_id` UUID,
+    `emission_time` DateTime64(6),
+    `event` String
+)
+ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMM(emission_time)
+PRIMARY KEY (emission_time, event_id)
+ORDER BY (emission_time, event_id);
+
+-- 0003_create_event_sink_course_tables
+CREATE TABLE IF NOT EXISTS `event_sink`.`course_overviews`
+(
+    `org` String,
+    `course_key` String,
+    `display_name` String,
+    `course_start` String,
+    `course_end` String,
+    `enrollment_start` String,
+    `enrollment_end` String,
+    `self_paced` Bool,
+    `course_data_json` String,
+    `created` String,
+    `modified` String,
+    `dump_id` UUID,
+    `time_last_dumped` String
+)
+ENGINE = MergeTree()
+PRIMARY KEY (org, course_key, modified, time_last_dumped)
+ORDER BY (org, course_key, modified, time_last_dumped);
+
+-- 0003_create_event_sink_course_tables
+CREATE TABLE IF NOT EXISTS `event_sink`.`course_blocks`
+(
+    `org` String,
+    `course_key` String,
+    `location` String,
+    `display_name` String,
+    `xblock_data_json` String,
+    `order` Int32 DEFAULT 0,
+    `edited_on` String,
+    `dump_id` UUID,
+    `time_last_dumped` String
+)
+ENGINE = MergeTree()
+PRIMARY KEY (org, course_key, location, edited_on)
+ORDER BY (org, course_key, location, edited_on, order);
+
+-- 0004_create_event_sink_learner_tables
+CREATE TABLE IF NOT EXISTS `event_sink`.`course_enrollment`
+(
+    `id` Int32,
+    `course_key` String,
+    `created` String,
+    `is_active` Bool,
+    `mode` LowCardinality(String),
+    `username` String,
+    `user_id` Int32,
+    `dump_id` UUID,
+    `time_last_dumped` String
+)
+ENGINE = MergeTree()
+PRIMARY KEY (course_key, user_id, time_last_dumped)
+ORDER BY (course_key, user_id, time_last_dumped);
+
+-- 0004_create_event_sink_learner_tables
+CREATE TABLE IF NOT EXISTS `event_sink`.`user_profile`
+(
+    `id` Int32,
+    `user_id` Int32,
+    `name` String,
+    `username` String DEFAULT '',
+    `email` String DEFAULT '',
+    `meta` String,
+    `courseware` String,
+    `language` String,
+    `location` String,
+    `year_of_birth` String,
+    `gender` String,
+    `level_of_education` String,
+    `mailing_address` String,
+    `city` String,
+    `country` String,
+    `state` String,
+    `goals` String,
+    `bio` String,
+    `profile_image_uploaded_at` String,
+    `phone_number` String,
+    `dump_id` UUID,
+    `time_last_dumped` String
+)
+ENGINE = ReplacingMergeTree()
+PARTITION BY user_id MOD 100
+PRIMARY KEY (id, time_last_dumped)
+ORDER BY (id, time_last_dumped);
+
+-- 0004_create_event_sink_learner_tables
+CREATE TABLE IF NOT EXISTS `event_sink`.`external_id`
+(
+    `external_user_id` UUID,
+    `external_id_type` String,
+    `username` String,
+    `user_id` Int32,
+    `dump_id` UUID,
+    `time_last_dumped` String
+)
+ENGINE = ReplacingMergeTree()
+PARTITION BY user_id MOD 100
+PRIMARY KEY (external_user_id, time_last_dumped)
+ORDER BY (external_user_id, time_last_dumped);
