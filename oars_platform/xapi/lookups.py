@@ -1,0 +1,85 @@
+"""User and course lookups, resolved in bulk once per batch (style: "look up first, then transform").
+
+The transform never touches a database. The caller supplies two bulk fetch callables, typically backed by the LMS
+ORM; `CachedLookups` puts bounded TTL caches in front of them so that hot users and courses cost nothing, while a
+course renamed in Studio shows its new name after at most `course_ttl` seconds (ERB caches per process forever).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from cachetools import TTLCache
+
+from oars_platform.xapi.config import ActorMode
+
+UserRef = int | str
+FetchActors = Callable[[set[UserRef], str], dict[UserRef, str]]
+FetchCourseNames = Callable[[set[str]], dict[str, str]]
+
+
+class Lookups(Protocol):
+    """What `transform_batch` needs: one bulk call per batch for users and one for courses."""
+
+    def actors(self, refs: set[UserRef], mode: ActorMode) -> dict[UserRef, str]:
+        """External id (or email in the mbox modes) per user id or username; unknown users are left out."""
+        ...
+
+    def course_names(self, course_ids: set[str]) -> dict[str, str]:
+        """Display name per course id; unknown courses are left out."""
+        ...
+
+
+class CachedLookups:
+    """`Lookups` over two bulk fetchers, each behind a `cachetools.TTLCache`.
+
+    `fetch_actors(refs, mode)` gets user ids (int) and usernames (str) and returns the external id, or the email for
+    the `mbox`/`mbox_sha1sum` modes. `fetch_course_names(course_ids)` returns display names. Only cache misses are
+    fetched, in one call per batch; misses the fetcher does not answer are not cached (a user created a second ago
+    must resolve on the next batch). `timer` is injectable for tests.
+    """
+
+    def __init__(self, fetch_actors: FetchActors, fetch_course_names: FetchCourseNames, *,
+                 actor_maxsize: int = 100_000, actor_ttl: float = 3600.0,
+                 course_maxsize: int = 10_000, course_ttl: float = 300.0,
+                 timer: Callable[[], float] = time.monotonic) -> None:
+        self._fetch_actors = fetch_actors
+        self._fetch_course_names = fetch_course_names
+        self._actors: TTLCache[tuple[str, UserRef], str] = TTLCache(actor_maxsize, actor_ttl, timer=timer)
+        self._courses: TTLCache[str, str] = TTLCache(course_maxsize, course_ttl, timer=timer)
+
+    def actors(self, refs: set[UserRef], mode: ActorMode) -> dict[UserRef, str]:
+        """Resolve `refs`, fetching only those not cached for this mode."""
+        mode_key = str(mode)
+        found, misses = _split(self._actors, ((mode_key, ref) for ref in refs))
+        if misses:
+            fetched = self._fetch_actors({ref for _, ref in misses}, mode_key)
+            for ref, value in fetched.items():
+                if value:
+                    self._actors[(mode_key, ref)] = value
+                    found[(mode_key, ref)] = value
+        return {ref: value for (_, ref), value in found.items()}
+
+    def course_names(self, course_ids: set[str]) -> dict[str, str]:
+        """Resolve `course_ids`, fetching only those not cached."""
+        found, misses = _split(self._courses, course_ids)
+        if misses:
+            for course_id, name in self._fetch_course_names(set(misses)).items():
+                if isinstance(name, str):
+                    self._courses[course_id] = name
+                    found[course_id] = name
+        return found
+
+
+def _split[K](cache: TTLCache[K, str], keys: Iterable[K]) -> tuple[dict[K, str], list[K]]:
+    found: dict[K, str] = {}
+    misses: list[K] = []
+    for key in keys:
+        value = cache.get(key)
+        if value is None:
+            misses.append(key)
+        else:
+            found[key] = value
+    return found, misses

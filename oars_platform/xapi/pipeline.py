@@ -1,0 +1,195 @@
+"""The public entry point: a batch of tracking events in, statements and rejections out.
+
+Three passes over the batch:
+1. normalise each input, find its transformer, parse its timestamp and collect its user reference and course id;
+2. resolve all users and all courses with one bulk lookup each;
+3. build the statements of each event, turning every failure into a `Rejection` (contract rule 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+# Importing the family modules registers their transformers.
+from oars_platform.xapi import (  # noqa: F401
+    completion,
+    enrollment,
+    exam,
+    forum,
+    grading,
+    navigation,
+    problem,
+    video,
+)
+from oars_platform.xapi.common import Actor, StatementBuilder, Timestamp, course_parent, make_actor, parse_timestamp
+from oars_platform.xapi.config import TransformConfig
+from oars_platform.xapi.inputs import Event, normalize, present, raw_text
+from oars_platform.xapi.iri import is_iri_component
+from oars_platform.xapi.lookups import Lookups, UserRef
+from oars_platform.xapi.page_view import is_page_view, transform_page_view
+from oars_platform.xapi.registry import REGISTRY, Transformer
+from oars_platform.xapi.results import (
+    BatchResult,
+    Reason,
+    Rejection,
+    TransformedStatement,
+    TransformFailure,
+)
+
+
+def supported_events() -> list[str]:
+    """Every event name we transform, sorted. Page views (names under `/courses/`) come on top when enabled."""
+    return sorted(REGISTRY.names())
+
+
+def user_reference(event: Event) -> UserRef | None:
+    """ERB's rule: first non-empty of data.user_id, data.username, user_id, username (top level, then context).
+
+    Ints and digit-only strings are user ids, other strings usernames (so a username made only of digits is read as
+    an id, where ERB would try the username after a failed id lookup).
+    """
+    ref = (event.get("user_id") or event.get("username")
+           or event.field("user_id") or event.field("username"))
+    if ref is None:
+        return None
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return ref
+    if isinstance(ref, str):
+        return int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 19 else ref
+    raise TransformFailure(Reason.INVALID_EVENT, f"user reference is a {type(ref).__name__}", "user_id")
+
+
+class _Pending:
+    """An event that passed pass 1 and waits for the lookups."""
+
+    __slots__ = ("course_id", "event", "ref", "timestamp", "transformer")
+
+    def __init__(self, event: Event, transformer: Transformer, timestamp: Timestamp, ref: UserRef,
+                 course_id: str | None) -> None:
+        self.event = event
+        self.transformer = transformer
+        self.timestamp = timestamp
+        self.ref = ref
+        self.course_id = course_id
+
+
+def transform_batch(events: Iterable[Any], config: TransformConfig, lookups: Lookups) -> BatchResult:
+    """Transform a batch of events of any accepted shape (see `inputs.normalize`). Never raises for bad input."""
+    result = BatchResult()
+    rejections = result.rejections
+    pending: list[_Pending] = []
+    refs: set[UserRef] = set()
+    course_ids: set[str] = set()
+    for item in events:
+        prepared = _prepare(item, config)
+        if isinstance(prepared, Rejection):
+            rejections.append(prepared)
+            continue
+        pending.append(prepared)
+        refs.add(prepared.ref)
+        if prepared.course_id is not None:
+            course_ids.add(prepared.course_id)
+    if not pending:
+        return result
+
+    try:
+        actor_values = lookups.actors(refs, config.actor_mode) if refs else {}
+        course_names = lookups.course_names(course_ids) if course_ids else {}
+    except Exception as exc:
+        # A failing lookup must not fail the batch (rule 5): every event is rejected as replayable.
+        detail = f"lookup raised {type(exc).__name__}"
+        rejections.extend(_rejection(p.event, Reason.LOOKUP_FAILED, detail) for p in pending)
+        return result
+
+    emitter = _Emitter(config, actor_values, course_names)
+    for p in pending:
+        outcome = emitter.emit(p)
+        if isinstance(outcome, Rejection):
+            rejections.append(outcome)
+        else:
+            result.statements.extend(outcome)
+    return result
+
+
+class _Emitter:
+    """Pass 3: builds the statements of each pending event, reusing actors and course activities in the batch."""
+
+    def __init__(self, config: TransformConfig, actor_values: dict[UserRef, str], course_names: dict[str, str]
+                 ) -> None:
+        self.config = config
+        self.actor_values = actor_values
+        self.course_names = course_names
+        self.actors: dict[UserRef, Actor] = {}
+        self.parents: dict[str, dict[str, Any]] = {}
+
+    def emit(self, p: _Pending) -> list[TransformedStatement] | Rejection:
+        """Statements for one event, or its rejection."""
+        event = p.event
+        config = self.config
+        actor = self.actors.get(p.ref)
+        if actor is None:
+            value = self.actor_values.get(p.ref)
+            if not isinstance(value, str) or not value:
+                return _rejection(event, Reason.UNKNOWN_USER, "user not found", "user_id")
+            actor = self.actors[p.ref] = make_actor(config.actor_mode, value, config.lms_root_url)
+        course_name = parent = None
+        if p.course_id is not None:
+            course_name = self.course_names.get(p.course_id)
+            if course_name is None:
+                return _rejection(event, Reason.UNKNOWN_COURSE, "course not found", "context.course_id")
+            parent = self.parents.get(p.course_id)
+            if parent is None:
+                parent = self.parents[p.course_id] = course_parent(config.lms_root_url, p.course_id, course_name)
+        builder = StatementBuilder(lms=config.lms_root_url, version=config.transformer_version, actor=actor,
+                                   timestamp=p.timestamp, session=event.field("session"), course_id=p.course_id,
+                                   course_name=course_name, parent=parent)
+        try:
+            emission = p.timestamp.emission
+            return [TransformedStatement(s["id"], emission, event.name, s, _dumps(s).decode())
+                    for s in p.transformer(event, builder)]
+        except TransformFailure as exc:
+            return _rejection(event, exc.reason, exc.detail, exc.field)
+        except (orjson.JSONEncodeError, RecursionError) as exc:
+            return _rejection(event, Reason.INVALID_EVENT, f"not serialisable ({type(exc).__name__})")
+        except Exception as exc:
+            # Rule 5: an unexpected bug rejects this event (reason transform_error), never the batch.
+            return _rejection(event, Reason.TRANSFORM_ERROR, type(exc).__name__)
+
+
+_dumps = orjson.dumps
+
+
+def _prepare(item: Any, config: TransformConfig) -> _Pending | Rejection:
+    """Pass 1 for one input: normalise, pick the transformer, parse the timestamp, find user and course."""
+    event = normalize(item, config.max_event_bytes)
+    if isinstance(event, Rejection):
+        return event
+    name = event.name
+    transformer = REGISTRY.get(name)
+    if transformer is None:
+        if not is_page_view(name):
+            return _rejection(event, Reason.UNKNOWN_EVENT, "no transformer for this event name")
+        if not config.page_views_enabled:
+            return _rejection(event, Reason.DISABLED_EVENT, "page views are disabled")
+        transformer = transform_page_view
+    elif config.enabled_events is not None and name not in config.enabled_events:
+        return _rejection(event, Reason.DISABLED_EVENT, "event disabled by configuration")
+    try:
+        timestamp = parse_timestamp(event.timestamp)
+        ref = user_reference(event)
+        if ref is None:
+            return _rejection(event, Reason.UNKNOWN_USER, "anonymous event (no user id or username)", "user_id")
+        course_id = present(event.context.get("course_id"))
+        if course_id is not None and not is_iri_component(course_id):
+            return _rejection(event, Reason.INVALID_EVENT, "context.course_id is not a course key",
+                              "context.course_id")
+    except TransformFailure as exc:
+        return _rejection(event, exc.reason, exc.detail, exc.field)
+    return _Pending(event, transformer, timestamp, ref, course_id)
+
+
+def _rejection(event: Event, reason: Reason, detail: str, field: str | None = None) -> Rejection:
+    return Rejection(reason, detail, event.name, raw_text(event.source), field)
