@@ -7,6 +7,10 @@ from setuptools import find_packages, setup
 HERE = Path(__file__).parent
 
 
+EMBEDDED = ["chdb>=3.6", "pyarrow>=16"]
+HOST = ["event-tracking>=3.0", "edx-ccx-keys>=1.3", "PyYAML>=6", "redis>=5", "edx-event-bus-redis>=1.0"]
+
+
 def version() -> str:
     """Read __version__ without importing the package (its imports need Django)."""
     for line in (HERE / "oars_platform" / "__init__.py").read_text().splitlines():
@@ -39,17 +43,16 @@ setup(
     ],
     extras_require={
         # The embedded engine: real ClickHouse in-process, for one-process installs, the demo and the tests.
-        "embedded": ["chdb>=3.6", "pyarrow>=16"],
-        "test": [
-            "chdb>=3.6",
-            "pyarrow>=16",
+        "embedded": EMBEDDED,
+        # What the stand-in host (tests/host: a Django project shaped like edx-platform) needs to run.
+        "demo": EMBEDDED + HOST,
+        "test": EMBEDDED
+        + HOST
+        + [
             "pytest>=8",
             "pytest-django>=4.9",
             "hypothesis>=6.100",
             "jsonschema>=4.22",
-            "redis>=5",
-            "event-tracking>=3.0",
-            "edx-event-bus-redis>=1.0",
             "mysqlclient>=2.2.1",
             "ruff>=0.6",
         ],

@@ -1,0 +1,80 @@
+# Shared set-up steps for scripts/test.sh and scripts/demo.sh: find Python 3.12, build the venv from the
+# project's own files, install and start the services the tests need. Idempotent: a second run is quick.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${OARS_VENV:-$ROOT/.venv}"
+if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+find_python() {
+    # Plain python3.12 where it works; through pyenv where the shim refuses it.
+    if python3.12 -c 'import sys' >/dev/null 2>&1; then echo python3.12; return; fi
+    if command -v pyenv >/dev/null 2>&1; then
+        local version
+        version="$(pyenv versions --bare 2>/dev/null | grep -E '^3\.12(\.[0-9]+)?$' | sort -V | tail -n 1)"
+        if [ -n "$version" ] && [ -x "$(pyenv prefix "$version")/bin/python3.12" ]; then
+            echo "$(pyenv prefix "$version")/bin/python3.12"; return
+        fi
+    fi
+    echo "Python 3.12 is required (python3.12 on PATH, or installed through pyenv)." >&2
+    exit 1
+}
+
+apt_install() {
+    # Install the Debian packages named, only those missing.
+    local missing=()
+    for package in "$@"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        say "apt: installing ${missing[*]}"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+ensure_venv() {
+    # $1: the pip extras to install, e.g. "test". Reinstalls only when setup.py changed.
+    local extras="$1" stamp python
+    python="$(find_python)"
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating virtualenv $VENV"
+        "$python" -m venv "$VENV"
+    fi
+    stamp="$VENV/.oars-installed-$(sha1sum "$ROOT/setup.py" | cut -c1-12)-$extras"
+    if [ ! -f "$stamp" ]; then
+        say "pip: installing oars-platform[$extras]"
+        "$VENV/bin/python" -m pip install -q --upgrade pip
+        "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
+        touch "$stamp"
+    fi
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1; }
+
+wait_port() {
+    local port="$1" name="$2"
+    for _ in $(seq 1 60); do port_open "$port" && return 0; sleep 0.5; done
+    echo "$name did not start on port $port" >&2
+    exit 1
+}
+
+ensure_mariadb() {
+    port_open 3306 && return 0
+    apt_install mariadb-server
+    say "starting MariaDB"
+    $SUDO mkdir -p /run/mysqld && $SUDO chown mysql:mysql /run/mysqld 2>/dev/null || true
+    $SUDO start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
+    wait_port 3306 MariaDB
+}
+
+ensure_redis() {
+    port_open 6379 && return 0
+    apt_install redis-server
+    say "starting Redis"
+    $SUDO mkdir -p /var/lib/redis /var/log/redis
+    $SUDO redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+        --dir /var/lib/redis --logfile /var/log/redis/oars.log
+    wait_port 6379 Redis
+}

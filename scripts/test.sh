@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs and run it all: lint, then pytest (extra arguments go to pytest).
+# Services: MariaDB and Redis are started when absent; clickhouse-server is installed here and started by the
+# suite itself on a free port. Nothing is skipped for want of a service.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+apt_install pkg-config libmariadb-dev build-essential clickhouse-server
+ensure_venv test
+ensure_mariadb
+ensure_redis
+
+say "ruff"
+"$VENV/bin/ruff" check .
+say "pytest"
+"$VENV/bin/pytest" "$@"
