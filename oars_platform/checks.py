@@ -1,6 +1,9 @@
 """Django system checks: ClickHouse configured and reachable, its schema up to date.
 
-Messages name the setting or command that fixes the problem and show the URL masked, never the password.
+Two checks: the settings are validated on every ``manage.py`` run (cheap, no I/O); reaching ClickHouse and reading
+its migration ledger is a deployment check (``./manage.py lms check --deploy --tag oars``), so ordinary commands do
+not open connections (the embedded engine even allows a single process per data path). Messages name the setting
+or command that fixes the problem and show the URL masked, never the password.
 """
 
 from __future__ import annotations
@@ -15,11 +18,9 @@ from oars_platform.clickhouse import ClickHouseError, from_url, mask_url
 TAG = "oars"
 
 
-@checks.register(TAG, deploy=False)
-def check_clickhouse(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """Settings valid, ClickHouse URL set and reachable, every migration applied and unchanged."""
-    from oars_platform.clickhouse.ddl import Topology
-    from oars_platform.clickhouse.migrator import Migrator
+@checks.register(TAG)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every ``OARS_*`` setting valid and a ClickHouse URL configured."""
     from oars_platform.conf import build_config
 
     try:
@@ -35,6 +36,19 @@ def check_clickhouse(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
                 id="oars.E001",
             )
         ]
+    return []
+
+
+@checks.register(TAG, deploy=True)
+def check_clickhouse(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """ClickHouse reachable, every migration applied and unchanged (after the settings check passes)."""
+    from oars_platform.clickhouse.ddl import Topology
+    from oars_platform.clickhouse.migrator import Migrator
+    from oars_platform.conf import build_config
+
+    if check_settings():
+        return []  # reported by check_settings
+    config = build_config()
     shown = mask_url(config.clickhouse_url)
     try:
         client = from_url(

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from oars_platform.checks import check_clickhouse
+from oars_platform.checks import check_clickhouse, check_settings
 from tests.servers import free_port
 
 
@@ -20,7 +20,8 @@ def test_all_good_when_configured_reachable_and_migrated(clickhouse) -> None:
 
 def test_missing_url(settings) -> None:
     settings.OARS_CLICKHOUSE_URL = ""
-    messages = check_clickhouse()
+    assert check_clickhouse() == []  # the deploy check leaves it to the settings check
+    messages = check_settings()
     assert ids(messages) == ["oars.E001"]
     assert "OARS_CLICKHOUSE_URL is not set" in messages[0].msg
 
@@ -63,7 +64,7 @@ def test_edited_migration_is_a_warning(clickhouse) -> None:
 )
 def test_hostile_or_wrong_settings_are_rejected_by_name(settings, setting: str, value: str) -> None:
     setattr(settings, setting, value)
-    messages = check_clickhouse()
+    messages = check_settings()
     assert ids(messages) == ["oars.E000"]
     assert setting in messages[0].msg
 
@@ -72,3 +73,14 @@ def test_manage_py_check_fails_with_our_message(settings) -> None:
     settings.OARS_CLICKHOUSE_URL = ""
     with pytest.raises(SystemCheckError, match="OARS_CLICKHOUSE_URL is not set"):
         call_command("check", tags=["oars"])
+
+
+def test_deploy_check_reports_pending_migrations(settings, clickhouse) -> None:
+    settings.OARS_DATABASE = clickhouse.databases.oars + "_unmigrated"
+    call_command("check", tags=["oars"])  # ordinary checks do not contact ClickHouse
+    with pytest.raises(SystemCheckError, match="not applied"):
+        call_command("check", tags=["oars"], deploy=True)
+
+
+def test_settings_check_is_clean_when_configured(clickhouse) -> None:
+    assert check_settings() == []

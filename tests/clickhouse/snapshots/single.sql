@@ -133,3 +133,34 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY user_id MOD 100
 PRIMARY KEY (external_user_id, time_last_dumped)
 ORDER BY (external_user_id, time_last_dumped);
+
+-- 0005_create_pipeline_tables
+CREATE TABLE IF NOT EXISTS `oars`.`quarantine`
+(
+    `received_at` DateTime64(3, 'UTC'),
+    `source` LowCardinality(String),
+    `reason` LowCardinality(String),
+    `event_name` String,
+    `detail` String,
+    `raw` String,
+    `raw_truncated` Bool
+)
+ENGINE = MergeTree()
+PARTITION BY toYYYYMM(received_at)
+ORDER BY (reason, received_at)
+TTL toDateTime(received_at) + INTERVAL 90 DAY;
+
+-- 0005_create_pipeline_tables
+CREATE TABLE IF NOT EXISTS `oars`.`ingest_counts`
+(
+    `day` Date,
+    `source` LowCardinality(String),
+    `event_name` String,
+    `outcome` LowCardinality(String),
+    `events` SimpleAggregateFunction(sum, UInt64),
+    `last_received_at` SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    `last_emission_time` SimpleAggregateFunction(max, DateTime64(6, 'UTC'))
+)
+ENGINE = AggregatingMergeTree()
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, source, event_name, outcome);

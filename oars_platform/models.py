@@ -1,0 +1,33 @@
+"""Django models of the plugin: the dead-letter store of the pipeline.
+
+Dead letters live in the platform's MySQL, not in ClickHouse, because they exist precisely when ClickHouse could
+not take the data. Payloads keep what is needed to replay (the raw events), nothing more.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DeadLetter(models.Model):
+    """A batch of work that failed every retry; ``replay_failed_events`` sends it again."""
+
+    KIND_TRACKING = "tracking"
+    KIND_CHOICES = [(KIND_TRACKING, "tracking events")]
+
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES, default=KIND_TRACKING)
+    task_name = models.CharField(max_length=255)
+    reason = models.TextField(help_text="Why the last attempt failed (error type and message, no personal data).")
+    payload = models.JSONField(help_text="What to replay: for tracking events, the raw event texts.")
+    item_count = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    replayed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        app_label = "oars_platform"
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        """Short description for the admin and logs."""
+        return f"DeadLetter({self.kind}, {self.item_count} items, {self.created:%Y-%m-%d %H:%M})"

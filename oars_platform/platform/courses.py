@@ -1,0 +1,22 @@
+"""Course overviews: display names for the xAPI course parent, fetched in bulk."""
+
+from __future__ import annotations
+
+from opaque_keys import InvalidKeyError
+from opaque_keys.edx.keys import CourseKey
+
+
+def fetch_course_names(course_ids: set[str]) -> dict[str, str]:
+    """Display name per course id string; unknown or malformed ids are omitted (one query)."""
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    keys = {}
+    for course_id in course_ids:
+        try:
+            keys[CourseKey.from_string(course_id)] = course_id
+        except (InvalidKeyError, TypeError):
+            continue
+    if not keys:
+        return {}
+    rows = CourseOverview.objects.filter(id__in=list(keys)).values_list("id", "display_name")
+    return {keys[key]: name or "" for key, name in rows if key in keys}

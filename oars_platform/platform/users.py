@@ -1,0 +1,49 @@
+"""Users as the xAPI transform needs them: external ids (anonymous actors) or emails, fetched in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+XAPI_ID_TYPE = "xapi"
+
+
+def _split_refs(refs: Iterable[int | str]) -> tuple[set[int], set[str]]:
+    """User references are ids (ints, or digit strings, as ERB accepts) or usernames."""
+    ids: set[int] = set()
+    names: set[str] = set()
+    for ref in refs:
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            ids.add(ref)
+        elif isinstance(ref, str) and ref.isdigit():
+            ids.add(int(ref))
+        elif isinstance(ref, str) and ref:
+            names.add(ref)
+    return ids, names
+
+
+def fetch_actors(refs: set[int | str], mode: str) -> dict[int | str, str]:
+    """The actor value per reference: the xAPI external id, or the email in the mbox modes; unknown users omitted.
+
+    One query for the users and, in the default mode, one bulk get-or-create of their external ids.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    ids, names = _split_refs(refs)
+    if not ids and not names:
+        return {}
+    users = list(get_user_model().objects.filter(Q(id__in=ids) | Q(username__in=names)))
+    if mode == "external_id":
+        from openedx.core.djangoapps.external_user_ids.models import ExternalId
+
+        external = ExternalId.batch_get_or_create_user_ids(users, XAPI_ID_TYPE) or {}
+        values = {user.id: str(external[user.id].external_user_id) for user in users if user.id in external}
+    else:
+        values = {user.id: user.email for user in users if user.email}
+    by_name = {user.username: user.id for user in users}
+    result: dict[int | str, str] = {}
+    for ref in refs:
+        user_id = int(ref) if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()) else by_name.get(ref)
+        if user_id in values:
+            result[ref] = values[user_id]
+    return result
