@@ -1,0 +1,1 @@
+"""Stand-ins for Studio Django apps."""

@@ -1,0 +1,1 @@
+"""CMS settings modules (common, test)."""

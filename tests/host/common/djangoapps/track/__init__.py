@@ -1,0 +1,1 @@
+"""Stand-in for common.djangoapps.track: the legacy shim processors used by EVENT_TRACKING_BACKENDS."""

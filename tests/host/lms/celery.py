@@ -1,0 +1,5 @@
+"""LMS Celery entry point (``celery -A lms.celery worker``), as in the platform."""
+
+from openedx.core.lib.celery import APP
+
+__all__ = ["APP"]

@@ -1,0 +1,1 @@
+"""Stand-ins for the LMS Django apps the plugin reads."""

@@ -1,0 +1,1 @@
+"""Stand-in for lms.djangoapps.ccx (app label `ccx`)."""

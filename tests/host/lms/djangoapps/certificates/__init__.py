@@ -1,0 +1,1 @@
+"""Stand-in for lms.djangoapps.certificates (app label `certificates`)."""

@@ -1,0 +1,1 @@
+"""Stand-in for lms.djangoapps.grades (app label `grades`)."""

@@ -1,0 +1,1 @@
+"""LMS settings modules (common, test, production)."""

@@ -1,0 +1,1 @@
+"""Stand-in for course_overviews (app label `course_overviews`)."""

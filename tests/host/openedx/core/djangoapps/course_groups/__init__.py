@@ -1,0 +1,1 @@
+"""Stand-in for course_groups (cohorts; app label `course_groups`)."""

@@ -1,0 +1,1 @@
+"""Stand-in for user_api.accounts (signals only)."""

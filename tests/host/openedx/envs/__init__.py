@@ -1,0 +1,1 @@
+"""Settings shared by the LMS and the CMS, like the platform's openedx/envs."""

@@ -1,0 +1,151 @@
+"""Factories for platform rows, going through the platform's own code paths so the usual events fire.
+
+Enrollments use ``CourseEnrollment.enroll``, grades ``PersistentCourseGrade.update_or_create``, certificates
+``GeneratedCertificate.save``, roles the role classes: a test that creates data also exercises the plugin's
+receivers, exactly as on a real LMS.
+"""
+
+import itertools
+from datetime import UTC, datetime
+from typing import Any
+
+from common.djangoapps.student.models import CourseEnrollment, UserProfile
+from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
+from django.contrib.auth.models import User
+from lms.djangoapps.ccx.models import CustomCourseForEdX
+from lms.djangoapps.certificates.models import GeneratedCertificate
+from lms.djangoapps.grades.models import PersistentCourseGrade
+from opaque_keys.edx.keys import CourseKey
+from opaque_keys.edx.locator import CourseLocator
+from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+from openedx.core.djangoapps.course_groups.models import CohortMembership, CourseUserGroup
+from openedx.core.djangoapps.external_user_ids.models import ExternalId, ExternalIdType
+
+_sequence = itertools.count(1)
+
+DEFAULT_PASSWORD = "edx"
+
+
+def create_user(
+    username: str | None = None,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    is_staff: bool = False,
+    is_active: bool = True,
+    external_id_types: tuple[str, ...] = (ExternalIdType.XAPI,),
+    **profile_fields: Any,
+) -> User:
+    """A user with a profile (``name`` defaults from the username) and external ids of the given types."""
+    number = next(_sequence)
+    username = username or f"learner{number}"
+    user = User.objects.create_user(
+        username=username,
+        email=email or f"{username}@example.com",
+        password=DEFAULT_PASSWORD,
+        is_staff=is_staff,
+        is_active=is_active,
+    )
+    profile_fields.setdefault("year_of_birth", 1980 + number % 25)
+    profile_fields.setdefault("gender", "mfo"[number % 3])
+    profile_fields.setdefault("level_of_education", ["b", "m", "hs", "p"][number % 4])
+    profile_fields.setdefault("country", ["FR", "US", "IN", "BR"][number % 4])
+    UserProfile.objects.create(user=user, name=name or username.replace("_", " ").title(), **profile_fields)
+    for type_name in external_id_types:
+        ExternalId.add_new_user_id(user, type_name)
+    return user
+
+
+def course_key(org: str = "edX", number: str | None = None, run: str = "2026_T1") -> CourseKey:
+    """A fresh course key (``course-v1:edX+C<n>+2026_T1``) unless a number is given."""
+    return CourseLocator(org, number or f"C{next(_sequence)}", run)
+
+
+def create_course_overview(key: CourseKey | None = None, **fields: Any) -> CourseOverview:
+    """An overview row without any modulestore course (for learner-data tests that do not need structure)."""
+    key = key or course_key()
+    defaults: dict[str, Any] = {
+        "version": CourseOverview.VERSION,
+        "_location": key.make_usage_key("course", "course"),
+        "org": key.org,
+        "display_name": f"Course {key.course}",
+        "display_number_with_default": key.course,
+        "display_org_with_default": key.org,
+        "start": datetime(2026, 1, 15, tzinfo=UTC),
+        "end": datetime(2026, 6, 30, tzinfo=UTC),
+        "banner_image_url": "",
+        "course_image_url": "",
+        "cert_name_short": "",
+        "cert_name_long": "",
+        "_pre_requisite_courses_json": "[]",
+        "lowest_passing_grade": "0.50",
+        "catalog_visibility": "both",
+        "language": "en",
+    }
+    defaults.update(fields)
+    overview, _ = CourseOverview.objects.update_or_create(id=key, defaults=defaults)
+    return overview
+
+
+def enroll(user: User, key: CourseKey, mode: str = "audit") -> CourseEnrollment:
+    """Enroll through the platform code path (CHANGED then CREATED events, activation tracking event)."""
+    return CourseEnrollment.enroll(user, key, mode=mode)
+
+
+def set_grade(
+    user: User,
+    key: CourseKey,
+    percent: float,
+    *,
+    passed: bool | None = None,
+    letter_grade: str | None = None,
+    course_version: str = "",
+    grading_policy_hash: str = "c7f0d2bd7d6b4a0f6f0b9e2f2b4d2c8e5e1a9f00",
+    course_edited_timestamp: datetime | None = None,
+) -> PersistentCourseGrade:
+    """Store a course grade; ``passed`` defaults to ``percent >= 0.5`` and the letter to Pass or ""."""
+    passed = percent >= 0.5 if passed is None else passed
+    return PersistentCourseGrade.update_or_create(
+        user_id=user.id,
+        course_id=key,
+        passed=passed,
+        percent_grade=percent,
+        letter_grade=letter_grade if letter_grade is not None else ("Pass" if passed else ""),
+        course_version=course_version,
+        grading_policy_hash=grading_policy_hash,
+        course_edited_timestamp=course_edited_timestamp,
+    )
+
+
+def issue_certificate(
+    user: User, key: CourseKey, *, status: str = "downloadable", mode: str = "verified", grade: str = "0.85"
+) -> GeneratedCertificate:
+    """Create or update the user's certificate with one ``save()`` (so CHANGED, and CREATED when passing)."""
+    certificate = GeneratedCertificate.objects.filter(user=user, course_id=key).first() or GeneratedCertificate(
+        user=user, course_id=key
+    )
+    certificate.status = status
+    certificate.mode = mode
+    certificate.grade = grade
+    certificate.name = user.profile.name
+    certificate.verify_uuid = certificate.verify_uuid or f"{next(_sequence):032x}"
+    certificate.download_url = f"/certificates/{certificate.verify_uuid}" if status == "downloadable" else ""
+    certificate.save()
+    return certificate
+
+
+def add_course_staff(user: User, key: CourseKey, role: str = "staff") -> None:
+    """Give a course role (``staff`` or ``instructor``) through the role API."""
+    role_class = {"staff": CourseStaffRole, "instructor": CourseInstructorRole}[role]
+    role_class(key).add_users(user)
+
+
+def add_to_cohort(user: User, key: CourseKey, cohort_name: str = "Default Group") -> CohortMembership:
+    """Create the cohort if needed and move the user into it (COHORT_MEMBERSHIP_CHANGED fires)."""
+    cohort, _ = CourseUserGroup.create(cohort_name, key)
+    return CohortMembership.assign(cohort, user)
+
+
+def create_ccx(master_key: CourseKey, coach: User, display_name: str = "CCX") -> CustomCourseForEdX:
+    """A CCX of the master course; its key is ``ccx.locator``."""
+    return CustomCourseForEdX.objects.create(course_id=master_key, coach=coach, display_name=display_name)
