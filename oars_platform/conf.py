@@ -60,6 +60,13 @@ class OarsConfig:
     lookup_cache_ttl: float
     lookup_cache_size: int
     pii_enabled: bool
+    tracking_signal_enabled: bool
+    batch_size: int
+    batch_interval: float
+    celery_queue: str | None
+    max_retries: int
+    retry_backoff_max: float
+    quarantine_raw_max_bytes: int
 
 
 def _setting(name: str):
@@ -98,7 +105,21 @@ def build_config() -> OarsConfig:
         lookup_cache_ttl=float(_setting("OARS_LOOKUP_CACHE_TTL")),
         lookup_cache_size=int(_setting("OARS_LOOKUP_CACHE_SIZE")),
         pii_enabled=bool(_setting("OARS_PII_ENABLED")),
+        tracking_signal_enabled=bool(_setting("OARS_TRACKING_SIGNAL_ENABLED")),
+        batch_size=_positive_int("OARS_BATCH_SIZE"),
+        batch_interval=float(_setting("OARS_BATCH_INTERVAL")),
+        celery_queue=_setting("OARS_CELERY_QUEUE") or None,
+        max_retries=int(_setting("OARS_TASK_MAX_RETRIES")),
+        retry_backoff_max=float(_setting("OARS_RETRY_BACKOFF_MAX")),
+        quarantine_raw_max_bytes=_positive_int("OARS_QUARANTINE_RAW_MAX_BYTES"),
     )
+
+
+def _positive_int(name: str) -> int:
+    value = _setting(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive integer, got {value!r}.")
+    return value
 
 
 @functools.cache

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import weakref
 from pathlib import Path
 
 from django.conf import settings
@@ -78,7 +79,8 @@ def test_every_receiver_is_connected_by_the_platform_machinery() -> None:
     for receiver in RECEIVERS:
         signal = import_string(receiver.signal_path)
         function = getattr(receivers, receiver.function)
-        assert any(ref() is function for _, ref in signal.receivers), receiver.function
+        connected = [entry[1]() if isinstance(entry[1], weakref.ref) else entry[1] for entry in signal.receivers]
+        assert function in connected, receiver.function
 
 
 def test_plugin_app_declares_settings_for_both_services_and_settings_types() -> None:

@@ -71,6 +71,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OARS_MAX_EVENT_BYTES", 65536, "Tracking events larger than this (serialised) are quarantined."),
     Setting("OARS_LOOKUP_CACHE_TTL", 300, "Seconds an external id or course display name stays cached in a worker."),
     Setting("OARS_LOOKUP_CACHE_SIZE", 100_000, "Entries kept in each lookup cache (external ids, course names)."),
+    # Real-time pipeline
+    Setting(
+        "OARS_TRACKING_BACKEND_ENABLED",
+        True,
+        "Add our eventtracking backend at the top level of `EVENT_TRACKING_BACKENDS` (the in-process path).",
+    ),
+    Setting(
+        "OARS_TRACKING_SIGNAL_ENABLED",
+        True,
+        "Also take tracking events from openedx-events' `TRACKING_EVENT_EMITTED` (the event-bus path). An event "
+        "arriving both ways is stored once.",
+    ),
+    Setting("OARS_BATCH_SIZE", 1000, "A worker writes a batch of tracking events when it holds this many..."),
+    Setting("OARS_BATCH_INTERVAL", 2.0, "...or when this many seconds passed since the last write (a real timer)."),
+    Setting(
+        "OARS_CELERY_QUEUE",
+        None,
+        "Celery queue of the plugin's tasks. None uses the default queue; a dedicated queue lets a worker run with "
+        "`--prefetch-multiplier` >= OARS_BATCH_SIZE, which batching needs.",
+    ),
+    Setting("OARS_TASK_MAX_RETRIES", 8, "Retries of a failed write (exponential backoff, jitter) before dead-letter."),
+    Setting("OARS_RETRY_BACKOFF_MAX", 600, "Longest wait between two retries, in seconds."),
+    Setting("OARS_QUARANTINE_RAW_MAX_BYTES", 16384, "Quarantined events keep at most this many bytes of raw text."),
     # Privacy
     Setting(
         "OARS_PII_ENABLED",
@@ -82,8 +105,16 @@ SETTINGS: tuple[Setting, ...] = (
 DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
 
 
+#: Name of our backend in ``EVENT_TRACKING_BACKENDS`` (top level, so it receives the raw event dict).
+TRACKING_BACKEND_NAME = "oars"
+TRACKING_BACKEND = {"ENGINE": "oars_platform.tracking.OarsTrackingBackend", "OPTIONS": {}}
+
+
 def plugin_settings(settings: Any) -> None:
-    """Give every ``OARS_*`` setting its default, keeping any value the host already set."""
+    """Give every ``OARS_*`` setting its default (keeping values the host set) and add our tracking backend."""
     for name, default in DEFAULTS.items():
         if not hasattr(settings, name):
             setattr(settings, name, default)
+    backends = getattr(settings, "EVENT_TRACKING_BACKENDS", None)
+    if isinstance(backends, dict) and settings.OARS_TRACKING_BACKEND_ENABLED:
+        backends.setdefault(TRACKING_BACKEND_NAME, TRACKING_BACKEND)

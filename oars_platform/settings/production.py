@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oars_platform.settings.common import DEFAULTS
+from oars_platform.settings.common import DEFAULTS, TRACKING_BACKEND, TRACKING_BACKEND_NAME
 
 
 def plugin_settings(settings: Any) -> None:
@@ -17,3 +17,9 @@ def plugin_settings(settings: Any) -> None:
     env_tokens = getattr(settings, "ENV_TOKENS", None) or {}
     for name, default in DEFAULTS.items():
         setattr(settings, name, env_tokens.get(name, getattr(settings, name, default)))
+    backends = getattr(settings, "EVENT_TRACKING_BACKENDS", None)
+    if isinstance(backends, dict):
+        if settings.OARS_TRACKING_BACKEND_ENABLED:
+            backends.setdefault(TRACKING_BACKEND_NAME, TRACKING_BACKEND)
+        else:
+            backends.pop(TRACKING_BACKEND_NAME, None)

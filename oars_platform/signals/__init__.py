@@ -23,4 +23,7 @@ class Receiver:
     projects: tuple[str, ...] = (LMS, CMS)
 
 
-RECEIVERS: tuple[Receiver, ...] = ()
+RECEIVERS: tuple[Receiver, ...] = (
+    # Tracking events through openedx-events (the event-bus path), in every service that emits them.
+    Receiver("on_tracking_event_emitted", "openedx_events.analytics.signals.TRACKING_EVENT_EMITTED"),
+)
