@@ -202,6 +202,37 @@ print(json.dumps({"urlconf": settings.ROOT_URLCONF, "branch": settings.MODULESTO
     assert out == {"urlconf": "cms.urls", "branch": "draft-preferred", "seen": ["course-v1:edX+DemoX+2026_T1"]}
 
 
+def test_celery_app_reads_django_settings() -> None:
+    from lms.celery import APP
+
+    assert APP.conf.broker_url == settings.CELERY_BROKER_URL
+    assert APP.conf.task_always_eager == settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.mark.django_db
+def test_track_middleware_emits_page_view_with_request_context(client: Any, tracking: TrackingCapture) -> None:
+    user = factories.create_user()
+    client.force_login(user)
+
+    client.get(
+        "/dashboard?tab=progress",
+        HTTP_USER_AGENT="Mozilla/5.0",
+        HTTP_REFERER="https://lms.example.com/dashboard",
+    )
+    client.get("/courses/course-v1:edX+DemoX+2026_T1/courseware/ch1/", {"password": "secret"})
+    client.get("/heartbeat")  # ignored by TRACKING_IGNORE_URL_PATTERNS, like /event and /login
+
+    views = [event for event in tracking.events if event["name"].startswith("/")]
+    assert [event["name"] for event in views] == ["/dashboard", "/courses/course-v1:edX+DemoX+2026_T1/courseware/ch1/"]
+    first, second = views
+    assert first["context"]["user_id"] == user.id and first["context"]["username"] == user.username
+    assert first["context"]["agent"] == "Mozilla/5.0" and first["context"]["event_source"] == "server"
+    assert len(first["context"]["session"]) == 32 and first["context"]["course_id"] == ""
+    assert json.loads(first["data"]) == {"GET": {"tab": ["progress"]}, "POST": {}}
+    assert second["context"]["course_id"] == "course-v1:edX+DemoX+2026_T1" and second["context"]["org_id"] == "edX"
+    assert json.loads(second["data"])["GET"] == {"password": "********"}
+
+
 @pytest.mark.django_db
 def test_tables_have_platform_names() -> None:
     expected = {
@@ -391,6 +422,37 @@ def test_roles_are_backed_by_course_access_role(events: EventLog) -> None:
     assert GlobalStaff().has_user(admin) and not GlobalStaff().has_user(staff)
     assert CourseAccessRole.objects.get(user=staff).role == "staff"
     assert [data.role for _, data in events.events] == ["staff", "instructor"]
+
+
+@pytest.mark.django_db
+def test_populate_course_is_seeded_and_uses_platform_paths(events: EventLog) -> None:
+    key = factories.create_course_overview().id
+
+    activity = factories.populate_course(key, learners=12, seed=4)
+
+    assert len(activity.learners) == 12 and len(activity.staff) == 1
+    assert CourseEnrollment.objects.filter(course_id=key).count() == 12
+    assert CourseEnrollment.objects.filter(course_id=key, is_active=True).count() == 12 - len(activity.unenrolled)
+    assert PersistentCourseGrade.objects.filter(course_id=key).count() == len(activity.graded)
+    assert events.names.count("created") == 12 + len(activity.certified)  # enrollments + passing certificates
+
+
+@pytest.mark.django_db
+def test_retire_user_sends_misc_signal_with_user() -> None:
+    from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC
+
+    received = []
+
+    def on_retire(sender: Any, user: Any, **kwargs: Any) -> None:
+        received.append(user)
+
+    USER_RETIRE_LMS_MISC.connect(on_retire, weak=False, dispatch_uid="test-retire")
+    try:
+        user = factories.create_user()
+        factories.retire_user(user)
+    finally:
+        USER_RETIRE_LMS_MISC.disconnect(dispatch_uid="test-retire")
+    assert received == [user]
 
 
 @pytest.mark.django_db

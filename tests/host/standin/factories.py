@@ -6,6 +6,8 @@ receivers, exactly as on a real LMS.
 """
 
 import itertools
+import random
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,11 @@ from opaque_keys.edx.locator import CourseLocator
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 from openedx.core.djangoapps.course_groups.models import CohortMembership, CourseUserGroup
 from openedx.core.djangoapps.external_user_ids.models import ExternalId, ExternalIdType
+from openedx.core.djangoapps.user_api.accounts.signals import (
+    USER_RETIRE_LMS_CRITICAL,
+    USER_RETIRE_LMS_MISC,
+    USER_RETIRE_MAILINGS,
+)
 
 _sequence = itertools.count(1)
 
@@ -149,3 +156,61 @@ def add_to_cohort(user: User, key: CourseKey, cohort_name: str = "Default Group"
 def create_ccx(master_key: CourseKey, coach: User, display_name: str = "CCX") -> CustomCourseForEdX:
     """A CCX of the master course; its key is ``ccx.locator``."""
     return CustomCourseForEdX.objects.create(course_id=master_key, coach=coach, display_name=display_name)
+
+
+def retire_user(user: User) -> None:
+    """Send the retirement signals in the order the platform's retirement pipeline does (all with ``user=``)."""
+    for signal in (USER_RETIRE_LMS_CRITICAL, USER_RETIRE_MAILINGS, USER_RETIRE_LMS_MISC):
+        signal.send(sender=retire_user, user=user)
+
+
+@dataclass
+class CourseActivity:
+    """What ``populate_course`` created, for assertions and the demo's summary."""
+
+    learners: list[User] = field(default_factory=list)
+    unenrolled: list[User] = field(default_factory=list)
+    graded: list[User] = field(default_factory=list)
+    certified: list[User] = field(default_factory=list)
+    staff: list[User] = field(default_factory=list)
+
+
+def populate_course(
+    key: CourseKey,
+    learners: int = 20,
+    *,
+    seed: int = 0,
+    staff: int = 1,
+    unenroll_ratio: float = 0.1,
+    graded_ratio: float = 0.7,
+    cohorts: tuple[str, ...] = ("Group A", "Group B"),
+) -> CourseActivity:
+    """A realistic, seeded population of a course, all through the platform code paths (so all events fire).
+
+    Each learner is enrolled (a mix of audit and verified), put in a cohort, some are graded, those who pass get a
+    certificate, and a few unenroll; ``staff`` users get the course staff role.
+    """
+    rng = random.Random(seed)
+    activity = CourseActivity()
+    for _ in range(staff):
+        user = create_user(is_staff=False)
+        add_course_staff(user, key)
+        activity.staff.append(user)
+    for _ in range(learners):
+        user = create_user()
+        activity.learners.append(user)
+        mode = rng.choices(["audit", "verified"], weights=[3, 1])[0]
+        enroll(user, key, mode=mode)
+        if cohorts:
+            add_to_cohort(user, key, rng.choice(cohorts))
+        if rng.random() < graded_ratio:
+            percent = round(rng.uniform(0.1, 1.0), 2)
+            set_grade(user, key, percent)
+            activity.graded.append(user)
+            if percent >= 0.5 and mode == "verified":
+                issue_certificate(user, key, grade=f"{percent:.2f}")
+                activity.certified.append(user)
+        if rng.random() < unenroll_ratio:
+            CourseEnrollment.unenroll(user, key)
+            activity.unenrolled.append(user)
+    return activity

@@ -6,6 +6,7 @@ first); CERTIFICATE_REVOKED from the revoke helpers. ``previous_status`` is neve
 
 from datetime import UTC
 
+from common.djangoapps.track.contexts import course_context_from_course_id
 from django.contrib.auth.models import User
 from django.db import models
 from eventtracking import tracker
@@ -142,7 +143,7 @@ class GeneratedCertificate(models.Model):
         self.save()
         CERTIFICATE_REVOKED.send_event(time=self.modified_date.astimezone(UTC), certificate=self._event_data())
         event_name = "edx.certificate.revoked"
-        context = {"course_id": str(self.course_id), "org_id": self.course_id.org, "enterprise_uuid": ""}
+        context = course_context_from_course_id(self.course_id)
         with tracker.get_tracker().context(event_name, context):
             tracker.emit(
                 event_name,

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
+from common.djangoapps.track.contexts import course_context_from_course_id
 from django.db import models
 from eventtracking import tracker
 from opaque_keys.edx.django.models import CourseKeyField
@@ -71,7 +72,7 @@ class PersistentCourseGrade(models.Model):
     @staticmethod
     def _emit_grade_calculated_event(grade: "PersistentCourseGrade") -> None:
         """The platform's ``edx.grades.course.grade_calculated`` tracking event."""
-        context = {"course_id": str(grade.course_id), "org_id": grade.course_id.org, "enterprise_uuid": ""}
+        context = course_context_from_course_id(grade.course_id)
         with tracker.get_tracker().context(COURSE_GRADE_CALCULATED, context):
             tracker.emit(
                 COURSE_GRADE_CALCULATED,

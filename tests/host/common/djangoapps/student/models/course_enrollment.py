@@ -20,6 +20,8 @@ from openedx_events.learning.signals import (
 )
 from standin.events import course_data, user_data
 
+from common.djangoapps.track.contexts import course_context_from_course_id
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MODE_SLUG = "audit"
@@ -117,7 +119,7 @@ class CourseEnrollment(models.Model):
 
     def emit_tracking_event(self, event_name: str) -> None:
         """Server tracking event with the course context, like ``CourseEnrollment.emit_event``."""
-        context = {"course_id": str(self.course_id), "org_id": self.course_id.org, "enterprise_uuid": ""}
+        context = course_context_from_course_id(self.course_id)
         data = {"user_id": self.user_id, "course_id": str(self.course_id), "mode": self.mode}
         with tracker.get_tracker().context(event_name, context):
             tracker.emit(event_name, data)
