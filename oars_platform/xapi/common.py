@@ -17,6 +17,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from hashlib import sha1
 from typing import Any
 from uuid import NAMESPACE_DNS
@@ -26,15 +27,14 @@ from oars_platform.xapi.config import ActorMode
 from oars_platform.xapi.results import Reason, TransformFailure
 
 _NAMESPACE_DNS = NAMESPACE_DNS.bytes
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def uuid5_text(namespace: bytes, name: str) -> str:
     """`str(uuid.uuid5(UUID(bytes=namespace), name))` without building UUID objects (it is on the hot path)."""
-    digest = sha1(namespace + name.encode("utf-8"), usedforsecurity=False).digest()
-    hx = digest[:16].hex()
-    version_byte = (digest[6] & 0x0F) | 0x50  # version 5
-    variant_byte = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    return f"{hx[:8]}-{hx[8:12]}-{version_byte:02x}{hx[14:16]}-{variant_byte:02x}{hx[18:20]}-{hx[20:32]}"
+    hx = sha1(namespace + name.encode("utf-8"), usedforsecurity=False).hexdigest()
+    # Version nibble 5; variant: the top two bits of byte 8 become 10, i.e. the hex digit maps to 8, 9, a or b.
+    return f"{hx[:8]}-{hx[8:12]}-5{hx[13:16]}-{_VARIANT[hx[16]]}{hx[17:20]}-{hx[20:32]}"
 
 
 def namespace_for(key: str) -> bytes:
@@ -92,13 +92,15 @@ UNREPORTED = Verb("https://w3id.org/xapi/openedx/verb/unreported", "unreported")
 
 
 # -- timestamps ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
 class Timestamp:
     """`id_text` goes into the statement id, `text` into `statement.timestamp`, `emission` into ClickHouse."""
 
-    id_text: str
-    text: str
-    emission: datetime
+    __slots__ = ("emission", "id_text", "text")
+
+    def __init__(self, id_text: str, text: str, emission: datetime) -> None:
+        self.id_text = id_text
+        self.text = text
+        self.emission = emission
 
 
 def parse_timestamp(raw: Any) -> Timestamp:
@@ -125,6 +127,9 @@ def parse_timestamp(raw: Any) -> Timestamp:
         raise TransformFailure(Reason.BAD_TIMESTAMP, "timestamp is not ISO 8601 date-time", "timestamp")
     try:
         parsed = datetime.fromisoformat(raw)
+        if len(raw) == 32 and raw[26:] == "+00:00" and raw[19] == ".":
+            # The common case (eventtracking's own output): tincan re-serialises it unchanged.
+            return Timestamp(raw, raw, parsed)
         if parsed.tzinfo is None:
             moment = parsed.replace(tzinfo=UTC)
             text = moment.isoformat()
@@ -146,18 +151,27 @@ class Actor:
     json_text: str
 
 
+def json_string(value: str) -> str:
+    """`json.dumps(value)` (ASCII escapes, as tincan), skipping the encoder for plain printable ASCII."""
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return json.dumps(value)
+
+
+@lru_cache(maxsize=65536)
 def make_actor(mode: ActorMode, value: str, lms_root_url: str) -> Actor:
     """Build the agent for `value` (external id, or email in the mbox modes).
 
     Key order inside `json_text` is tincan's: objectType first, and `name` before `homePage` in the account.
+    Cached (bounded): the same learners come back batch after batch. The returned dicts are shared; read-only.
     """
     if mode is ActorMode.EXTERNAL_ID:
-        text = (f'{{"objectType": "Agent", "account": {{"name": {json.dumps(value)}, '
-                f'"homePage": {json.dumps(lms_root_url)}}}}}')
+        text = (f'{{"objectType": "Agent", "account": {{"name": {json_string(value)}, '
+                f'"homePage": {json_string(lms_root_url)}}}}}')
         return Actor({"objectType": "Agent", "account": {"homePage": lms_root_url, "name": value}}, text)
     mailto = f"mailto:{value}"
     if mode is ActorMode.MBOX:
-        text = f'{{"objectType": "Agent", "mbox": {json.dumps(mailto)}}}'
+        text = f'{{"objectType": "Agent", "mbox": {json_string(mailto)}}}'
         return Actor({"objectType": "Agent", "mbox": mailto}, text)
     digest = sha1(mailto.encode("utf-8"), usedforsecurity=False).hexdigest()
     return Actor({"objectType": "Agent", "mbox_sha1sum": digest},
@@ -200,26 +214,42 @@ def usage_key(course_id: str, block_type: str, block_hex: str) -> str:
 
 
 _DEFAULT = object()
+_NO_ACTOR = Actor({}, "")
+_NO_TIMESTAMP = Timestamp("", "", datetime.min.replace(tzinfo=UTC))
 
 
 class StatementBuilder:
-    """Per-event assembly of statements: everything but verb, object, result and extra extensions is fixed here.
+    """Assembly of statements: everything but verb, object, result and extra extensions is fixed here.
 
-    Families call `build()`; they never compute ids, actors, timestamps or the common context themselves.
+    Families call `build()`; they never compute ids, actors, timestamps or the common context themselves. One builder
+    serves a whole batch: `bind()` points it at the next event (this avoids an allocation per event on the hot path;
+    transforms are synchronous, so nothing sees a half-bound builder).
     """
 
-    __slots__ = ("actor", "course_id", "course_name", "lms", "parent", "session", "timestamp", "version")
+    __slots__ = ("actor", "course_id", "course_name", "default_activities", "lms", "parent", "session",
+                 "timestamp", "version")
 
-    def __init__(self, *, lms: str, version: str, actor: Actor, timestamp: Timestamp, session: Any,
-                 course_id: str | None, course_name: str | None, parent: dict[str, Any] | None) -> None:
+    def __init__(self, lms: str, version: str) -> None:
         self.lms = lms
-        self.course_name = course_name
         self.version = version
+        self.actor: Actor = _NO_ACTOR
+        self.timestamp: Timestamp = _NO_TIMESTAMP
+        self.session: Any = None
+        self.course_id: str | None = None
+        self.course_name: str | None = None
+        self.parent: dict[str, Any] | None = None
+        self.default_activities: dict[str, Any] | None = None
+
+    def bind(self, actor: Actor, timestamp: Timestamp, session: Any,
+             course: tuple[str, str, dict[str, Any], dict[str, Any]] | None) -> None:
+        """Point the builder at one event. `course` is (id, display name, parent activity, default activities)."""
         self.actor = actor
         self.timestamp = timestamp
         self.session = session
-        self.course_id = course_id
-        self.parent = parent
+        if course is None:
+            self.course_id = self.course_name = self.parent = self.default_activities = None
+        else:
+            self.course_id, self.course_name, self.parent, self.default_activities = course
 
     def build(self, verb: Verb, obj: dict[str, Any], *, result: dict[str, Any] | None = None,
               extensions: dict[str, Any] | None = None, activities: Any = _DEFAULT, child_key: str | None = None,
@@ -237,13 +267,16 @@ class StatementBuilder:
         if extensions:
             ext.update(extensions)
         if activities is _DEFAULT:
-            activities = {"parent": [self.parent]} if self.parent is not None else None
-        context: dict[str, Any] = {}
-        if activities is not None:
-            context["contextActivities"] = activities
-        if statement_ref is not None:
+            activities = self.default_activities
+        if statement_ref is None:
+            if activities is None:
+                context: dict[str, Any] = {"extensions": ext}
+            else:
+                context = {"contextActivities": activities, "extensions": ext}
+        else:
+            context = {} if activities is None else {"contextActivities": activities}
             context["statement"] = {"objectType": "StatementRef", "id": statement_ref}
-        context["extensions"] = ext
+            context["extensions"] = ext
         statement: dict[str, Any] = {"id": statement_id, "actor": self.actor.as_dict, "verb": verb.as_dict,
                                      "object": obj}
         if result is not None:

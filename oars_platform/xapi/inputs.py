@@ -38,7 +38,8 @@ def present(value: Any) -> Any:
 class Event:
     """A normalised tracking event. Transformers read it through the small accessors below, nothing else."""
 
-    __slots__ = ("context", "data", "name", "raw_data", "source", "timestamp", "top")
+    __slots__ = ("context", "course_id", "data", "name", "raw_data", "ref", "source", "timestamp", "top",
+                 "transformer", "when")
 
     def __init__(self, top: dict[str, Any], name: str, source: Any) -> None:
         self.top = top
@@ -50,11 +51,19 @@ class Event:
         self.data: dict[str, Any] = self.raw_data if isinstance(self.raw_data, dict) else _EMPTY
         ts = top.get("timestamp")
         self.timestamp: Any = ts if ts is not None else top.get("time")
+        # Filled by the batch pipeline's first pass: transformer, parsed timestamp, user reference, course id.
+        self.transformer: Any = None
+        self.when: Any = None
+        self.ref: Any = None
+        self.course_id: str | None = None
 
     # -- generic accessors -------------------------------------------------------------------------------------
     def get(self, key: str) -> Any:
         """`data.<key>`, or None if absent/falsy (0 is kept)."""
-        return present(self.data.get(key))
+        value = self.data.get(key)
+        if value:  # fast path; `present` only decides about falsy values
+            return value
+        return present(value)
 
     def need(self, key: str) -> Any:
         """`data.<key>`, required."""
@@ -65,10 +74,11 @@ class Event:
 
     def field(self, key: str) -> Any:
         """A top-level field, else the same key in `context` (session, event_source, referer, username...)."""
-        value = present(self.top.get(key))
-        if value is None:
-            value = present(self.context.get(key))
-        return value
+        value = self.top.get(key)
+        if value:
+            return value
+        value = self.context.get(key)
+        return value if value else present(value)
 
     def ctx(self, key: str) -> Any:
         """`context.<key>`, or None."""

@@ -76,10 +76,10 @@ class CachedLookups:
 def _split[K](cache: TTLCache[K, str], keys: Iterable[K]) -> tuple[dict[K, str], list[K]]:
     found: dict[K, str] = {}
     misses: list[K] = []
-    for key in keys:
-        value = cache.get(key)
-        if value is None:
-            misses.append(key)
-        else:
-            found[key] = value
+    with cache.timer:  # one clock reading for the whole batch instead of one per key
+        for key in keys:
+            try:
+                found[key] = cache[key]
+            except KeyError:
+                misses.append(key)
     return found, misses

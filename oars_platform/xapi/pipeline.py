@@ -24,13 +24,13 @@ from oars_platform.xapi import (  # noqa: F401
     problem,
     video,
 )
-from oars_platform.xapi.common import Actor, StatementBuilder, Timestamp, course_parent, make_actor, parse_timestamp
+from oars_platform.xapi.common import Actor, StatementBuilder, course_parent, make_actor, parse_timestamp
 from oars_platform.xapi.config import TransformConfig
 from oars_platform.xapi.inputs import Event, normalize, present, raw_text
 from oars_platform.xapi.iri import is_iri_component
 from oars_platform.xapi.lookups import Lookups, UserRef
 from oars_platform.xapi.page_view import is_page_view, transform_page_view
-from oars_platform.xapi.registry import REGISTRY, Transformer
+from oars_platform.xapi.registry import REGISTRY
 from oars_platform.xapi.results import (
     BatchResult,
     Reason,
@@ -62,29 +62,16 @@ def user_reference(event: Event) -> UserRef | None:
     raise TransformFailure(Reason.INVALID_EVENT, f"user reference is a {type(ref).__name__}", "user_id")
 
 
-class _Pending:
-    """An event that passed pass 1 and waits for the lookups."""
-
-    __slots__ = ("course_id", "event", "ref", "timestamp", "transformer")
-
-    def __init__(self, event: Event, transformer: Transformer, timestamp: Timestamp, ref: UserRef,
-                 course_id: str | None) -> None:
-        self.event = event
-        self.transformer = transformer
-        self.timestamp = timestamp
-        self.ref = ref
-        self.course_id = course_id
-
-
 def transform_batch(events: Iterable[Any], config: TransformConfig, lookups: Lookups) -> BatchResult:
     """Transform a batch of events of any accepted shape (see `inputs.normalize`). Never raises for bad input."""
     result = BatchResult()
     rejections = result.rejections
-    pending: list[_Pending] = []
+    known_courses: set[str] = set()
+    pending: list[Event] = []
     refs: set[UserRef] = set()
     course_ids: set[str] = set()
     for item in events:
-        prepared = _prepare(item, config)
+        prepared = _prepare(item, config, known_courses)
         if isinstance(prepared, Rejection):
             rejections.append(prepared)
             continue
@@ -101,21 +88,22 @@ def transform_batch(events: Iterable[Any], config: TransformConfig, lookups: Loo
     except Exception as exc:
         # A failing lookup must not fail the batch (rule 5): every event is rejected as replayable.
         detail = f"lookup raised {type(exc).__name__}"
-        rejections.extend(_rejection(p.event, Reason.LOOKUP_FAILED, detail) for p in pending)
+        rejections.extend(_rejection(event, Reason.LOOKUP_FAILED, detail) for event in pending)
         return result
 
     emitter = _Emitter(config, actor_values, course_names)
-    for p in pending:
-        outcome = emitter.emit(p)
+    statements = result.statements
+    for event in pending:
+        outcome = emitter.emit(event)
         if isinstance(outcome, Rejection):
             rejections.append(outcome)
         else:
-            result.statements.extend(outcome)
+            statements.extend(outcome)
     return result
 
 
 class _Emitter:
-    """Pass 3: builds the statements of each pending event, reusing actors and course activities in the batch."""
+    """Pass 3: builds the statements of each event, reusing actors and course activities within the batch."""
 
     def __init__(self, config: TransformConfig, actor_values: dict[UserRef, str], course_names: dict[str, str]
                  ) -> None:
@@ -123,33 +111,34 @@ class _Emitter:
         self.actor_values = actor_values
         self.course_names = course_names
         self.actors: dict[UserRef, Actor] = {}
-        self.parents: dict[str, dict[str, Any]] = {}
+        self.courses: dict[str, tuple[str, str, dict[str, Any], dict[str, Any]]] = {}
+        self.builder = StatementBuilder(config.lms_root_url, config.transformer_version)
 
-    def emit(self, p: _Pending) -> list[TransformedStatement] | Rejection:
+    def emit(self, event: Event) -> list[TransformedStatement] | Rejection:
         """Statements for one event, or its rejection."""
-        event = p.event
-        config = self.config
-        actor = self.actors.get(p.ref)
+        actor = self.actors.get(event.ref)
         if actor is None:
-            value = self.actor_values.get(p.ref)
+            value = self.actor_values.get(event.ref)
             if not isinstance(value, str) or not value:
                 return _rejection(event, Reason.UNKNOWN_USER, "user not found", "user_id")
-            actor = self.actors[p.ref] = make_actor(config.actor_mode, value, config.lms_root_url)
-        course_name = parent = None
-        if p.course_id is not None:
-            course_name = self.course_names.get(p.course_id)
-            if course_name is None:
-                return _rejection(event, Reason.UNKNOWN_COURSE, "course not found", "context.course_id")
-            parent = self.parents.get(p.course_id)
-            if parent is None:
-                parent = self.parents[p.course_id] = course_parent(config.lms_root_url, p.course_id, course_name)
-        builder = StatementBuilder(lms=config.lms_root_url, version=config.transformer_version, actor=actor,
-                                   timestamp=p.timestamp, session=event.field("session"), course_id=p.course_id,
-                                   course_name=course_name, parent=parent)
+            actor = self.actors[event.ref] = make_actor(self.config.actor_mode, value, self.config.lms_root_url)
+        course = None
+        course_id = event.course_id
+        if course_id is not None:
+            course = self.courses.get(course_id)
+            if course is None:
+                name = self.course_names.get(course_id)
+                if name is None:
+                    return _rejection(event, Reason.UNKNOWN_COURSE, "course not found", "context.course_id")
+                parent = course_parent(self.config.lms_root_url, course_id, name)
+                course = self.courses[course_id] = (course_id, name, parent, {"parent": [parent]})
+        builder = self.builder
+        builder.bind(actor, event.when, event.field("session"), course)
         try:
-            emission = p.timestamp.emission
-            return [TransformedStatement(s["id"], emission, event.name, s, _dumps(s).decode())
-                    for s in p.transformer(event, builder)]
+            emission = event.when.emission
+            name = event.name
+            return [TransformedStatement(s["id"], emission, name, s, _dumps(s).decode())
+                    for s in event.transformer(event, builder)]
         except TransformFailure as exc:
             return _rejection(event, exc.reason, exc.detail, exc.field)
         except (orjson.JSONEncodeError, RecursionError) as exc:
@@ -162,7 +151,7 @@ class _Emitter:
 _dumps = orjson.dumps
 
 
-def _prepare(item: Any, config: TransformConfig) -> _Pending | Rejection:
+def _prepare(item: Any, config: TransformConfig, known_courses: set[str]) -> Event | Rejection:
     """Pass 1 for one input: normalise, pick the transformer, parse the timestamp, find user and course."""
     event = normalize(item, config.max_event_bytes)
     if isinstance(event, Rejection):
@@ -183,12 +172,18 @@ def _prepare(item: Any, config: TransformConfig) -> _Pending | Rejection:
         if ref is None:
             return _rejection(event, Reason.UNKNOWN_USER, "anonymous event (no user id or username)", "user_id")
         course_id = present(event.context.get("course_id"))
-        if course_id is not None and not is_iri_component(course_id):
-            return _rejection(event, Reason.INVALID_EVENT, "context.course_id is not a course key",
-                              "context.course_id")
+        if course_id is not None and course_id not in known_courses:
+            if not is_iri_component(course_id):
+                return _rejection(event, Reason.INVALID_EVENT, "context.course_id is not a course key",
+                                  "context.course_id")
+            known_courses.add(course_id)
     except TransformFailure as exc:
         return _rejection(event, exc.reason, exc.detail, exc.field)
-    return _Pending(event, transformer, timestamp, ref, course_id)
+    event.transformer = transformer
+    event.when = timestamp
+    event.ref = ref
+    event.course_id = course_id
+    return event
 
 
 def _rejection(event: Event, reason: Reason, detail: str, field: str | None = None) -> Rejection:

@@ -45,7 +45,7 @@ class Rejection:
     field: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TransformedStatement:
     """One xAPI statement plus the columns ClickHouse needs (`event_id`, `emission_time`, `event`).
 

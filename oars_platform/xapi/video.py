@@ -38,7 +38,8 @@ def seconds(value: Any, field_name: str) -> float | None:
             raise invalid(f"{field_name} is not a number", field_name) from None
     value = common.number(value, field_name)
     try:
-        return float(f"{value:.3f}")
+        # Same value as ERB's float("%.3f" % x): both round the exact binary value to 3 decimals, correctly.
+        return round(float(value), 3)
     except OverflowError:
         raise invalid(f"{field_name} is out of range", field_name) from None
 
