@@ -498,6 +498,7 @@ def test_default_branch_follows_settings(store: MixedModuleStore, settings: Any)
     assert store.has_item(draft_only)
     with store.branch_setting(PUBLISHED_ONLY):
         assert not store.has_item(draft_only)
+        assert store.get_item(draft_only, revision=ModuleStoreEnum.RevisionOption.draft_only).location == draft_only
 
 
 @pytest.mark.django_db

@@ -20,7 +20,7 @@ from xmodule.block_types import (
     TYPE_DEFAULTS,
     completion_mode_for,
 )
-from xmodule.modulestore.memory import BlockRecord, CourseRecord, iter_subtree, parent_of
+from xmodule.modulestore.memory import BlockRecord, CourseRecord, iter_subtree
 
 ScopeIds = namedtuple("ScopeIds", "user_id block_type def_id usage_id")
 
@@ -63,12 +63,12 @@ class StandinBlock:
     def _inherited(self, name: str) -> Any:
         """Walk up the stored parents until one sets the field (InheritanceMixin semantics)."""
         branch = self._course.branches[self._branch_name]
-        key = parent_of(branch, self.location)
-        while key is not None:
+        key = self._course.parent(self._branch_name, self.location)
+        while key is not None and key in branch:
             record = branch[key]
             if name in record.fields:
                 return record.fields[name]
-            key = parent_of(branch, key)
+            key = self._course.parent(self._branch_name, key)
         if name == "start":
             return settings.DEFAULT_START_DATE
         return INHERITABLE_DEFAULTS[name]
@@ -123,7 +123,7 @@ class StandinBlock:
 
     @property
     def parent(self) -> UsageKey | None:
-        return parent_of(self._course.branches[self._branch_name], self.location)
+        return self._course.parent(self._branch_name, self.location)
 
     def get_parent(self) -> "StandinBlock | None":
         from xmodule.modulestore.mixed import load_block

@@ -67,14 +67,31 @@ class CourseRecord:
     def published(self) -> Branch:
         return self.branches[ModuleStoreEnum.BranchName.published]
 
+    _parent_maps: dict[str, tuple[ObjectId, dict[UsageKey, UsageKey]]] = field(default_factory=dict, repr=False)
+
     def touch(self, branch_name: str) -> None:
-        """Record that the branch changed: it now has a new structure version."""
+        """Record that the branch changed: it now has a new structure version (which also drops cached parents)."""
         self.versions[branch_name] = ObjectId()
+
+    def parent(self, branch_name: str, usage_key: UsageKey) -> UsageKey | None:
+        """Cached :func:`parent_of` for readers; valid for the branch's current version only."""
+        version = self.versions[branch_name]
+        cached = self._parent_maps.get(branch_name)
+        if cached is None or cached[0] != version:
+            parents = {
+                child: key for key, record in list(self.branches[branch_name].items()) for child in record.children
+            }
+            cached = (version, parents)
+            self._parent_maps[branch_name] = cached
+        return cached[1].get(usage_key)
 
 
 def parent_of(branch: Branch, usage_key: UsageKey) -> UsageKey | None:
-    """The block listing ``usage_key`` as a child, or None for the root, detached blocks and orphans."""
-    for key, record in branch.items():
+    """The block listing ``usage_key`` as a child, or None for the root, detached blocks and orphans.
+
+    Uncached: writers call it while they are changing child lists.
+    """
+    for key, record in list(branch.items()):
         if usage_key in record.children:
             return key
     return None

@@ -108,7 +108,12 @@ class MixedModuleStore:
         finally:
             stack.pop()
 
-    def _read_branch(self) -> str:
+    def _read_branch(self, revision: str | None = None) -> str:
+        """The branch a read uses: an explicit ``revision`` kwarg wins over the branch setting."""
+        if revision == ModuleStoreEnum.RevisionOption.published_only:
+            return PUBLISHED
+        if revision == ModuleStoreEnum.RevisionOption.draft_only:
+            return DRAFT
         return DRAFT if self.get_branch_setting() == ModuleStoreEnum.Branch.draft_preferred else PUBLISHED
 
     # ------------------------------------------------------------------ reads
@@ -140,7 +145,7 @@ class MixedModuleStore:
         course = self._course_record(course_key)
         if course is None:
             return None
-        branch_name = self._read_branch()
+        branch_name = self._read_branch(kwargs.get("revision"))
         record = course.branches[branch_name].get(course.root)
         return None if record is None else load_block(course, branch_name, record)
 
@@ -151,12 +156,13 @@ class MixedModuleStore:
 
     def has_item(self, usage_key: UsageKey, **kwargs: Any) -> bool:
         course = self._course_record(usage_key.course_key)
-        return course is not None and _usage_key(usage_key) in course.branches[self._read_branch()]
+        branch_name = self._read_branch(kwargs.get("revision"))
+        return course is not None and _usage_key(usage_key) in course.branches[branch_name]
 
     def get_item(self, usage_key: UsageKey, depth: int | None = 0, **kwargs: Any) -> StandinBlock:
         """The block in the current branch; ``ItemNotFoundError`` otherwise (e.g. a never-published draft)."""
         course = self._course_record(usage_key.course_key)
-        branch_name = self._read_branch()
+        branch_name = self._read_branch(kwargs.get("revision"))
         record = None if course is None else course.branches[branch_name].get(_usage_key(usage_key))
         if record is None:
             raise ItemNotFoundError(usage_key)
@@ -180,7 +186,7 @@ class MixedModuleStore:
             categories = {categories}
         name = qualifiers.pop("name", None)
         field_filters = {**qualifiers, **(settings or {}), **(content or {})}
-        branch_name = self._read_branch()
+        branch_name = self._read_branch(kwargs.get("revision"))
         return [
             load_block(course, branch_name, record)
             for key, record in list(course.branches[branch_name].items())
@@ -191,7 +197,7 @@ class MixedModuleStore:
 
     def get_parent_location(self, location: UsageKey, **kwargs: Any) -> UsageKey | None:
         course = self._require_course(location.course_key)
-        return parent_of(course.branches[self._read_branch()], _usage_key(location))
+        return course.parent(self._read_branch(kwargs.get("revision")), _usage_key(location))
 
     def get_orphans(self, course_key: CourseKey, **kwargs: Any) -> list[UsageKey]:
         """Draft blocks that are neither in the tree nor detached."""
