@@ -3,13 +3,14 @@
 Run: ``.venv/bin/pytest tests/host -p pytest_django --ds=lms.envs.test -o pythonpath="tests/host ."``
 """
 
+from __future__ import annotations
+
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from common.djangoapps.student.models import (
@@ -24,7 +25,6 @@ from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRol
 from django.conf import settings
 from django.db import connection
 from edx_django_utils.plugins import get_plugin_apps
-from eventtracking import tracker
 from lms.djangoapps.certificates.models import GeneratedCertificate
 from lms.djangoapps.grades.models import PersistentCourseGrade
 from opaque_keys.edx.keys import UsageKey
@@ -32,108 +32,21 @@ from openedx.core.djangoapps.content.course_overviews.models import CourseOvervi
 from openedx.core.djangoapps.course_groups.models import CohortMembership, CourseUserGroup
 from openedx.core.djangoapps.external_user_ids.models import ExternalId, ExternalIdType
 from openedx.core.djangoapps.plugins.constants import ProjectType
-from openedx_events.content_authoring.signals import XBLOCK_DELETED, XBLOCK_PUBLISHED
-from openedx_events.learning.signals import (
-    CERTIFICATE_CHANGED,
-    CERTIFICATE_CREATED,
-    CERTIFICATE_REVOKED,
-    COHORT_MEMBERSHIP_CHANGED,
-    COURSE_ACCESS_ROLE_ADDED,
-    COURSE_ENROLLMENT_CHANGED,
-    COURSE_ENROLLMENT_CREATED,
-    COURSE_UNENROLLMENT_COMPLETED,
-    PERSISTENT_GRADE_SUMMARY_CHANGED,
-)
-from openedx_events.tooling import OpenEdxPublicSignal
 from standin import factories
 from standin.courses import CourseSpec, build_course
 from xmodule.modulestore import ModuleStoreEnum
-from xmodule.modulestore.django import COURSE_PUBLISHED, SignalHandler, modulestore
+from xmodule.modulestore.django import COURSE_PUBLISHED, SignalHandler
 from xmodule.modulestore.exceptions import ItemNotFoundError
 from xmodule.modulestore.mixed import MixedModuleStore
+
+if TYPE_CHECKING:
+    from standin.fixtures import EventLog, TrackingCapture
+
+pytest_plugins = ["standin.fixtures"]
 
 HOST = Path(__file__).resolve().parent
 PUBLISHED_ONLY = ModuleStoreEnum.Branch.published_only
 DRAFT_PREFERRED = ModuleStoreEnum.Branch.draft_preferred
-
-
-# ---------------------------------------------------------------------------------------------------- fixtures
-class EventLog:
-    """Records Open edX events (type and data kwarg) in the order they were sent."""
-
-    def __init__(self, signals: list[OpenEdxPublicSignal]) -> None:
-        self.signals = signals
-        self.events: list[tuple[str, Any]] = []
-
-    def __call__(self, sender: Any, signal: OpenEdxPublicSignal, **kwargs: Any) -> None:
-        data = next(value for key, value in kwargs.items() if key not in {"metadata", "from_event_bus"})
-        self.events.append((signal.event_type.split(".")[-2], data))
-
-    @property
-    def names(self) -> list[str]:
-        return [name for name, _ in self.events]
-
-
-@pytest.fixture
-def events() -> Iterator[EventLog]:
-    signals = [
-        COURSE_ENROLLMENT_CREATED,
-        COURSE_ENROLLMENT_CHANGED,
-        COURSE_UNENROLLMENT_COMPLETED,
-        PERSISTENT_GRADE_SUMMARY_CHANGED,
-        CERTIFICATE_CHANGED,
-        CERTIFICATE_CREATED,
-        CERTIFICATE_REVOKED,
-        COHORT_MEMBERSHIP_CHANGED,
-        COURSE_ACCESS_ROLE_ADDED,
-        XBLOCK_PUBLISHED,
-        XBLOCK_DELETED,
-    ]
-    log = EventLog(signals)
-    for signal in signals:
-        signal.connect(log, weak=False, dispatch_uid=f"test-eventlog-{signal.event_type}")
-    yield log
-    for signal in signals:
-        signal.disconnect(dispatch_uid=f"test-eventlog-{signal.event_type}")
-
-
-class TrackingCapture:
-    """An eventtracking backend that keeps the raw events."""
-
-    def __init__(self) -> None:
-        self.events: list[dict] = []
-
-    def send(self, event: dict) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-def tracking() -> Iterator[TrackingCapture]:
-    capture = TrackingCapture()
-    backends = tracker.get_tracker().backends
-    backends["test_capture"] = capture
-    yield capture
-    del backends["test_capture"]
-
-
-@pytest.fixture
-def store() -> Iterator[MixedModuleStore]:
-    store = modulestore()
-    store.reset()
-    yield store
-    store.reset()
-
-
-@pytest.fixture
-def published_signals() -> Iterator[list[dict]]:
-    received: list[dict] = []
-
-    def on_published(sender: type, course_key: Any, **kwargs: Any) -> None:
-        received.append({"sender": sender, "course_key": course_key})
-
-    COURSE_PUBLISHED.connect(on_published, weak=False, dispatch_uid="test-course-published")
-    yield received
-    COURSE_PUBLISHED.disconnect(dispatch_uid="test-course-published")
 
 
 # ---------------------------------------------------------------------------------------------------- settings
@@ -286,7 +199,7 @@ def test_reenrolling_active_learner_emits_only_created(events: EventLog) -> None
     user = factories.create_user()
     key = factories.create_course_overview().id
     factories.enroll(user, key)
-    events.events.clear()
+    events.clear()
 
     factories.enroll(user, key)
 
@@ -298,7 +211,7 @@ def test_unenroll_emits_changed_then_unenrollment_completed(events: EventLog) ->
     user = factories.create_user()
     key = factories.create_course_overview().id
     factories.enroll(user, key)
-    events.events.clear()
+    events.clear()
 
     CourseEnrollment.unenroll(user, key)
 
@@ -313,7 +226,7 @@ def test_unenroll_emits_changed_then_unenrollment_completed(events: EventLog) ->
 def test_mode_change_emits_changed_only(events: EventLog) -> None:
     user = factories.create_user()
     enrollment = factories.enroll(user, factories.create_course_overview().id)
-    events.events.clear()
+    events.clear()
 
     enrollment.update_enrollment(mode="verified")
     enrollment.update_enrollment(mode="verified")  # no change, no event
@@ -609,7 +522,7 @@ def test_course_published_fires_once_at_end_of_bulk_operation(
     built = build_course(CourseSpec(sections=1, seed=9))
     assert len(published_signals) == 1  # the whole build is one bulk operation
     published_signals.clear()
-    events.events.clear()
+    events.clear()
 
     with store.bulk_operations(built.course_key):
         store.create_child(5, built.root, "chapter", display_name="New section")  # auto-published
