@@ -66,6 +66,7 @@ class EmbeddedClient:
         self.display_url = f"chdb://{path}"
         self._lock = threading.Lock()
         self._session = session.Session(path)
+        self._column_types: dict[tuple[str, str], dict[str, str]] = {}
 
     @classmethod
     def open(cls, path: str) -> EmbeddedClient:
@@ -107,24 +108,48 @@ class EmbeddedClient:
         return self.insert_columns(table, dict(zip(columns, transposed, strict=True)))
 
     def insert_columns(self, table: str, data: dict[str, list[Any]]) -> int:
-        """Insert column-oriented data (the cheapest path: no row objects at all)."""
+        """Insert column-oriented data (the cheapest path: no row objects at all).
+
+        Each column is CAST to the table's type explicitly: a plain INSERT ... SELECT converts a malformed value
+        to the type's default (a bad UUID becomes the zero UUID) instead of refusing it, which would hide bad rows.
+        """
         import pyarrow as pa
 
         database, name = split_qualified(table)
         columns = list(data)
+        types = self._types(database, name)
+        unknown = [column for column in columns if column not in types]
+        if unknown:
+            raise ClickHouseQueryError(f"{table} has no column(s) {', '.join(unknown)}")
         try:
             arrow_batch = pa.table({column: _column(values) for column, values in data.items()})
         except (pa.ArrowException, TypeError, ValueError) as exc:
             raise ClickHouseQueryError(f"Rows do not fit {table}: {exc}") from None
-        selected = ", ".join(identifier(column) for column in columns)
+        selected = ", ".join(
+            f"CAST({identifier(column)}, {_literal(types[column])}) AS {identifier(column)}" for column in columns
+        )
         target = f"{identifier(database)}.{identifier(name)} {column_list(columns)}"
         sql = f"INSERT INTO {target} SELECT {selected} FROM Python(arrow_batch)"  # noqa: S608 - checked identifiers
         with self._lock:
             try:
                 self._session.query(sql, "Null")
             except Exception as exc:
+                self._column_types.pop((database, name), None)  # the schema may have changed
                 raise _query_error(exc) from None
         return arrow_batch.num_rows
+
+    def _types(self, database: str, name: str) -> dict[str, str]:
+        """Column types of a table, read once (from system.columns) and cached."""
+        key = (database, name)
+        if key not in self._column_types:
+            rows = self.query(
+                "SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String}",
+                {"db": database, "table": name},
+            ).rows
+            if not rows:
+                raise ClickHouseQueryError(f"Table {database}.{name} does not exist", code=60)
+            self._column_types[key] = dict(rows)
+        return self._column_types[key]
 
     def server_version(self) -> str:
         """The embedded engine's ClickHouse version."""
