@@ -23,6 +23,7 @@ from common.djangoapps.student.models import (
 )
 from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole, GlobalStaff
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from edx_django_utils.plugins import get_plugin_apps
 from lms.djangoapps.certificates.models import GeneratedCertificate
@@ -144,6 +145,12 @@ def test_track_middleware_emits_page_view_with_request_context(client: Any, trac
     assert json.loads(first["data"]) == {"GET": {"tab": ["progress"]}, "POST": {}}
     assert second["context"]["course_id"] == "course-v1:edX+DemoX+2026_T1" and second["context"]["org_id"] == "edX"
     assert json.loads(second["data"])["GET"] == {"password": "********"}
+
+
+@pytest.mark.django_db
+def test_migrations_match_the_models() -> None:
+    apps = ["student", "external_user_ids", "course_overviews", "course_groups", "grades", "certificates", "ccx"]
+    call_command("makemigrations", *apps, check=True, dry_run=True, verbosity=0)
 
 
 @pytest.mark.django_db
@@ -436,6 +443,19 @@ def test_deleting_a_unit_stays_published_until_its_parent_is_published(
         assert not store.has_item(unit)
         assert all(not store.has_item(key) for key in built.components[:3])  # its components went with it
         assert unit not in store.get_item(parent).children
+
+
+@pytest.mark.django_db
+def test_publishing_a_sibling_drops_deleted_units_from_published(store: MixedModuleStore) -> None:
+    built = build_course(CourseSpec(sections=1, subsections_per_section=1, units_per_subsection=3, seed=12))
+    deleted, sibling, untouched = built.units
+
+    store.delete_item(deleted, user_id=5)
+    store.publish(sibling, user_id=5)  # split's copy re-syncs the published parent's children with the draft
+
+    with store.branch_setting(PUBLISHED_ONLY):
+        assert not store.has_item(deleted)
+        assert store.get_item(built.subsections[0]).children == [sibling, untouched]
 
 
 @pytest.mark.django_db
