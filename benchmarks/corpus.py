@@ -255,7 +255,8 @@ class _Generator:
                 "attempt_started_at": self.now.isoformat(), "attempt_status": action,
                 "attempt_completed_at": self.now.isoformat() if action == "submitted" else None,
                 "attempt_event_elapsed_time_secs": round(rng.uniform(100, 3600), 4) if action == "submitted" else None}
-        return f"edx.special_exam.{kind}.attempt.{action}", data, "server", "/api/edx_proctoring/v1/proctored_exam/attempt"
+        path = "/api/edx_proctoring/v1/proctored_exam/attempt"
+        return f"edx.special_exam.{kind}.attempt.{action}", data, "server", path
 
     def _page_view(self, course: Course, uid: int) -> tuple[str, Any, str, str]:
         seq = self.rng.choice(course.sequentials)
@@ -296,7 +297,8 @@ def to_log_line(event: dict[str, Any], prefix: str = "") -> str:
     for key in LOG_TOP_LEVEL:
         if key in context:
             line[key] = context.pop(key)
-    line["event"] = json.dumps(event.get("data"))
+    data = event.get("data")
+    line["event"] = data if isinstance(data, str) else json.dumps(data)  # browser problem_check: a form string
     line["time"] = event["timestamp"]
     line["event_type"] = event["name"]
     return prefix + json.dumps(line)

@@ -79,7 +79,7 @@ def print_figure(figure: Figure, stream: Any = None) -> None:
     out = stream or sys.stdout
     extra = ""
     if figure.ratio is not None:
-        extra += f"  (×{figure.ratio:.2f} of baseline)"
+        extra += f"  (x{figure.ratio:.2f} of baseline)"
     if figure.target:
         extra += f"  [target: {figure.target}]"
     print(f"{figure.name:<48} {figure.formatted_value():>14} {figure.unit}{extra}", file=out)

@@ -300,13 +300,14 @@ class StatementBuilder:
 # -- result helpers --------------------------------------------------------------------------------------------
 def number(value: Any, field_name: str) -> int | float | None:
     """A JSON number (not bool, finite), or None; other types make the event invalid."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TransformFailure(Reason.INVALID_EVENT, f"{field_name} must be a number", field_name)
-    if isinstance(value, float) and not math.isfinite(value):
+    kind = type(value)
+    if kind is int or (kind is float and math.isfinite(value)) or value is None:  # exact types: the fast path
+        return value
+    if kind is float:
         raise TransformFailure(Reason.INVALID_EVENT, f"{field_name} must be finite", field_name)
-    return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TransformFailure(Reason.INVALID_EVENT, f"{field_name} must be a number", field_name)
+    return int(value)  # an int subclass from a live dict: store a plain int
 
 
 def score(raw: int | float | None, maximum: int | float | None, scaled: int | float | None) -> dict[str, Any]:
@@ -329,6 +330,11 @@ def score(raw: int | float | None, maximum: int | float | None, scaled: int | fl
             raise TransformFailure(Reason.INVALID_EVENT, "score scaled outside [-1, 1]", "score")
         out["scaled"] = scaled
     return out
+
+
+def drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    """tincan drops None values from Extensions (an all-None Extensions serialises as `{}`)."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def course_object(builder: StatementBuilder, extensions: dict[str, Any] | None) -> dict[str, Any]:

@@ -45,8 +45,8 @@ def transform_exam_attempt(event: Event, builder: StatementBuilder) -> list[dict
     if name is not None:
         definition["name"] = {c.EN: name}
         attempt_definition["name"] = {c.EN: name}
-    definition["extensions"] = _drop_none({c.EXT_TIME_LIMIT: event.get("exam_default_time_limit_mins")})
-    attempt_definition["extensions"] = _drop_none({
+    definition["extensions"] = common.drop_none({c.EXT_TIME_LIMIT: event.get("exam_default_time_limit_mins")})
+    attempt_definition["extensions"] = common.drop_none({
         c.EXT_ATTEMPT_STARTED: event.get("attempt_started_at"),
         c.EXT_ATTEMPT_COMPLETED: event.get("attempt_completed_at"),
         c.EXT_DURATION: event.get("attempt_event_elapsed_time_secs"),
@@ -55,7 +55,3 @@ def transform_exam_attempt(event: Event, builder: StatementBuilder) -> list[dict
     activities: dict[str, Any] = {"parent": [builder.parent]} if builder.parent is not None else {}
     activities["grouping"] = [common.activity(attempt_code, attempt_definition)]
     return [builder.build(verb, common.activity(content_id, definition), activities=activities)]
-
-
-def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}

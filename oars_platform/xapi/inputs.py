@@ -20,10 +20,11 @@ from typing import Any
 
 import orjson
 
-from oars_platform.xapi.iri import is_iri_component
+from oars_platform.xapi.iri import COMPONENT_PATTERN
 from oars_platform.xapi.results import Reason, Rejection, TransformFailure, invalid, missing
 
 _EMPTY: dict[str, Any] = {}
+_iri_component = COMPONENT_PATTERN.fullmatch
 
 
 def present(value: Any) -> Any:
@@ -99,10 +100,10 @@ class Event:
 
 def iri_part(value: Any, field_name: str) -> str:
     """Check that `value` can be spliced into an IRI; ints are accepted (ids, indexes) and stringified."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if is_iri_component(value):
+    if type(value) is str and _iri_component(value) is not None:
         return value
+    if type(value) is int:
+        return str(value)
     raise invalid(f"{field_name} is not usable in an IRI", field_name)
 
 
@@ -158,9 +159,11 @@ def normalize(item: Any, max_bytes: int = 0) -> Event | Rejection:
         if "data" not in top and "event" in top:
             top = dict(top)
             payload = top["event"]
-            if isinstance(payload, str | bytes):
+            if isinstance(payload, str) and payload[:1] in ("{", "["):
+                # Browser events log their payload as JSON text; browser problem_check logs a URL-encoded form
+                # string, which is kept as the string it is.
                 try:
-                    payload = orjson.loads(payload) if payload else None
+                    payload = orjson.loads(payload)
                 except orjson.JSONDecodeError as exc:
                     return _reject(item, Reason.MALFORMED_JSON, f"`event` is not JSON (char {exc.pos})", top)
             top["data"] = payload

@@ -22,7 +22,7 @@ def _ucschar_ranges() -> str:
 
 
 _CHARS = r"A-Za-z0-9\-._~!$&'()*+,;=:@/?#\[\]" + _ucschar_ranges()
-_COMPONENT = re.compile(rf"(?:[{_CHARS}]|%[0-9A-Fa-f]{{2}})+")
+COMPONENT_PATTERN = _COMPONENT = re.compile(rf"(?:[{_CHARS}]|%[0-9A-Fa-f]{{2}})+")
 _ABSOLUTE = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:(?:[{_CHARS}]|%[0-9A-Fa-f]{{2}})*")
 
 

@@ -50,12 +50,11 @@ SEQUENCE_ENDING: dict[str, str | None] = {
 def transform_sequence(event: Event, builder: StatementBuilder) -> list[dict[str, Any]]:
     """Next/previous/tab inside a sequence: starting position, ending point and total items."""
     iri = builder.xblock_iri(event.iri_part("id"))
-    definition = {"type": c.ACTIVITY_RESOURCE, "extensions": {c.EXT_TOTAL_ITEMS: event.get("tab_count")}}
+    definition = {"type": c.ACTIVITY_RESOURCE,
+                  "extensions": common.drop_none({c.EXT_TOTAL_ITEMS: event.get("tab_count")})}
     ending = SEQUENCE_ENDING[event.name]
-    extensions = {
+    extensions = common.drop_none({
         c.EXT_STARTING_POSITION: event.get("current_tab"),
         c.EXT_ENDING_POINT: event.get("target_tab") if ending is None else ending,
-    }
-    extensions = {key: value for key, value in extensions.items() if value is not None}
-    definition["extensions"] = {k: v for k, v in definition["extensions"].items() if v is not None}
+    })
     return [builder.build(common.NAVIGATED, common.activity(iri, definition), extensions=extensions)]

@@ -30,7 +30,7 @@ from oars_platform.xapi.inputs import Event, normalize, present, raw_text
 from oars_platform.xapi.iri import is_iri_component
 from oars_platform.xapi.lookups import Lookups, UserRef
 from oars_platform.xapi.page_view import is_page_view, transform_page_view
-from oars_platform.xapi.registry import REGISTRY
+from oars_platform.xapi.registry import REGISTRY, Registry
 from oars_platform.xapi.results import (
     BatchResult,
     Reason,
@@ -62,8 +62,13 @@ def user_reference(event: Event) -> UserRef | None:
     raise TransformFailure(Reason.INVALID_EVENT, f"user reference is a {type(ref).__name__}", "user_id")
 
 
-def transform_batch(events: Iterable[Any], config: TransformConfig, lookups: Lookups) -> BatchResult:
-    """Transform a batch of events of any accepted shape (see `inputs.normalize`). Never raises for bad input."""
+def transform_batch(events: Iterable[Any], config: TransformConfig, lookups: Lookups, *,
+                    registry: Registry = REGISTRY) -> BatchResult:
+    """Transform a batch of events of any accepted shape (see `inputs.normalize`). Never raises for bad input.
+
+    `lookups` is asked at most once for users and once for courses. `registry` is for tests and extensions; the
+    default holds every supported event.
+    """
     result = BatchResult()
     rejections = result.rejections
     known_courses: set[str] = set()
@@ -71,7 +76,7 @@ def transform_batch(events: Iterable[Any], config: TransformConfig, lookups: Loo
     refs: set[UserRef] = set()
     course_ids: set[str] = set()
     for item in events:
-        prepared = _prepare(item, config, known_courses)
+        prepared = _prepare(item, config, known_courses, registry)
         if isinstance(prepared, Rejection):
             rejections.append(prepared)
             continue
@@ -151,13 +156,13 @@ class _Emitter:
 _dumps = orjson.dumps
 
 
-def _prepare(item: Any, config: TransformConfig, known_courses: set[str]) -> Event | Rejection:
+def _prepare(item: Any, config: TransformConfig, known_courses: set[str], registry: Registry) -> Event | Rejection:
     """Pass 1 for one input: normalise, pick the transformer, parse the timestamp, find user and course."""
     event = normalize(item, config.max_event_bytes)
     if isinstance(event, Rejection):
         return event
     name = event.name
-    transformer = REGISTRY.get(name)
+    transformer = registry.get(name)
     if transformer is None:
         if not is_page_view(name):
             return _rejection(event, Reason.UNKNOWN_EVENT, "no transformer for this event name")

@@ -14,6 +14,7 @@ Decisions where ERB has no clear rule (each backed by a fixture without an expec
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,8 @@ def seconds(value: Any, field_name: str) -> float | None:
     """ERB `convert_seconds_to_float`: round to 3 decimals; numeric strings accepted, None passes through."""
     if value is None:
         return None
+    if type(value) is float and math.isfinite(value):
+        return round(value, 3)
     if isinstance(value, str):
         try:
             value = float(value)
@@ -76,7 +79,7 @@ def no_result(event: Event) -> dict[str, Any] | None:
 
 def time_result(event: Event) -> dict[str, Any] | None:
     """Played, paused, terminated: the playhead position."""
-    return {"extensions": _drop_none({c.EXT_VIDEO_TIME: _time(event)})}
+    return {"extensions": common.drop_none({c.EXT_VIDEO_TIME: _time(event)})}
 
 
 def completed_result(event: Event) -> dict[str, Any] | None:
@@ -104,7 +107,7 @@ def _speed(event: Event, key: str) -> str | None:
 
 def speed_result(event: Event) -> dict[str, Any] | None:
     """Speed change: "1.0x" → "1.25x"; missing speeds are omitted (deliberate difference: ERB raises TypeError)."""
-    return {"extensions": _drop_none({
+    return {"extensions": common.drop_none({
         c.EXT_SPEED_FROM: _speed(event, "old_speed"),
         c.EXT_SPEED_TO: _speed(event, "new_speed"),
     })}
@@ -112,16 +115,12 @@ def speed_result(event: Event) -> dict[str, Any] | None:
 
 def cc_shown_result(event: Event) -> dict[str, Any] | None:
     """Transcript/captions shown."""
-    return {"extensions": _drop_none({c.EXT_VIDEO_TIME: _time(event), c.EXT_VIDEO_CC_ENABLED: True})}
+    return {"extensions": common.drop_none({c.EXT_VIDEO_TIME: _time(event), c.EXT_VIDEO_CC_ENABLED: True})}
 
 
 def cc_hidden_result(event: Event) -> dict[str, Any] | None:
     """Transcript/captions hidden."""
-    return {"extensions": _drop_none({c.EXT_VIDEO_TIME: _time(event), c.EXT_VIDEO_CC_ENABLED: False})}
-
-
-def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
+    return {"extensions": common.drop_none({c.EXT_VIDEO_TIME: _time(event), c.EXT_VIDEO_CC_ENABLED: False})}
 
 
 # event name → (verb, result builder). Browser (legacy) names and mobile `edx.video.*` names side by side.
