@@ -358,6 +358,32 @@ def test_populate_course_is_seeded_and_uses_platform_paths(events: EventLog) -> 
 
 
 @pytest.mark.django_db
+def test_registration_and_forum_helpers_send_their_events() -> None:
+    from openedx_events.event_bus.avro.serializer import serialize_event_data_to_bytes
+    from openedx_events.learning.signals import FORUM_THREAD_CREATED, STUDENT_REGISTRATION_COMPLETED
+
+    received: list[tuple[str, Any]] = []
+
+    def on_event(sender: Any, signal: Any, **kwargs: Any) -> None:
+        received.append((signal.event_type, kwargs.get("user") or kwargs.get("thread")))
+
+    for signal in (STUDENT_REGISTRATION_COMPLETED, FORUM_THREAD_CREATED):
+        signal.connect(on_event, weak=False, dispatch_uid=f"test-{signal.event_type}")
+    try:
+        user = factories.create_user(name="Alan Turing")
+        thread = factories.post_forum_thread(user, factories.course_key())
+    finally:
+        for signal in (STUDENT_REGISTRATION_COMPLETED, FORUM_THREAD_CREATED):
+            signal.disconnect(dispatch_uid=f"test-{signal.event_type}")
+    assert [event_type for event_type, _ in received] == [
+        STUDENT_REGISTRATION_COMPLETED.event_type,
+        FORUM_THREAD_CREATED.event_type,
+    ]
+    assert received[0][1].pii.name == "Alan Turing" and received[1][1] is thread
+    assert serialize_event_data_to_bytes({"thread": thread}, FORUM_THREAD_CREATED)  # crosses the event bus
+
+
+@pytest.mark.django_db
 def test_retire_user_sends_misc_signal_with_user() -> None:
     from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC
 

@@ -27,6 +27,10 @@ from openedx.core.djangoapps.user_api.accounts.signals import (
     USER_RETIRE_LMS_MISC,
     USER_RETIRE_MAILINGS,
 )
+from openedx_events.learning.data import DiscussionThreadData
+from openedx_events.learning.signals import FORUM_THREAD_CREATED, STUDENT_REGISTRATION_COMPLETED
+
+from standin.events import user_data
 
 _sequence = itertools.count(1)
 
@@ -41,9 +45,14 @@ def create_user(
     is_staff: bool = False,
     is_active: bool = True,
     external_id_types: tuple[str, ...] = (ExternalIdType.XAPI,),
+    registration_event: bool = True,
     **profile_fields: Any,
 ) -> User:
-    """A user with a profile (``name`` defaults from the username) and external ids of the given types."""
+    """A user with a profile (``name`` defaults from the username) and external ids of the given types.
+
+    Like the platform's account creation, STUDENT_REGISTRATION_COMPLETED is sent once the profile exists (its exact
+    emit site in the platform is unverified, §2.4); pass ``registration_event=False`` for users made by an admin.
+    """
     number = next(_sequence)
     username = username or f"learner{number}"
     user = User.objects.create_user(
@@ -60,6 +69,8 @@ def create_user(
     UserProfile.objects.create(user=user, name=name or username.replace("_", " ").title(), **profile_fields)
     for type_name in external_id_types:
         ExternalId.add_new_user_id(user, type_name)
+    if registration_event:
+        STUDENT_REGISTRATION_COMPLETED.send_event(user=user_data(user))
     return user
 
 
@@ -156,6 +167,34 @@ def add_to_cohort(user: User, key: CourseKey, cohort_name: str = "Default Group"
 def create_ccx(master_key: CourseKey, coach: User, display_name: str = "CCX") -> CustomCourseForEdX:
     """A CCX of the master course; its key is ``ccx.locator``."""
     return CustomCourseForEdX.objects.create(course_id=master_key, coach=coach, display_name=display_name)
+
+
+def post_forum_thread(
+    user: User, key: CourseKey, title: str = "Question about week 1", body: str = "How do I start?"
+) -> DiscussionThreadData:
+    """Send FORUM_THREAD_CREATED as the forum would (no forum is stored; the emit site is unverified, §2.4)."""
+    thread_id = f"{next(_sequence):024x}"
+    thread = DiscussionThreadData(
+        body=body,
+        commentable_id="course",
+        id=thread_id,
+        truncated=False,
+        url=f"/courses/{key}/discussion/forum/course/threads/{thread_id}",
+        user=user_data(user),
+        course_id=key,
+        thread_type="discussion",
+        anonymous=False,
+        anonymous_to_peers=False,
+        title=title,
+        title_truncated=False,
+        category_id=None,  # typed int in openedx-events; the forum sends no usable integer here
+        category_name="General",
+        user_course_roles=[],
+        user_forums_roles=["Student"],
+        options={"followed": False},
+    )
+    FORUM_THREAD_CREATED.send_event(thread=thread)
+    return thread
 
 
 def retire_user(user: User) -> None:
