@@ -292,6 +292,8 @@ def test_cohort_membership_event_and_move(events: EventLog) -> None:
     assert CohortMembership.objects.get(user=user, course_id=key).course_user_group.name == "Group B"
     assert list(CourseUserGroup.objects.get(name="Group A").users.all()) == []
     assert list(CourseUserGroup.objects.get(name="Group B").users.all()) == [user]
+    with pytest.raises(ValueError, match="already present"):
+        CohortMembership.assign(CourseUserGroup.objects.get(name="Group B"), user)
 
 
 # ---------------------------------------------------------------------------------------------------- ids and roles

@@ -161,7 +161,11 @@ def add_course_staff(user: User, key: CourseKey, role: str = "staff") -> None:
 def add_to_cohort(user: User, key: CourseKey, cohort_name: str = "Default Group") -> CohortMembership:
     """Create the cohort if needed and move the user into it (COHORT_MEMBERSHIP_CHANGED fires)."""
     cohort, _ = CourseUserGroup.create(cohort_name, key)
-    return CohortMembership.assign(cohort, user)
+    current = CohortMembership.objects.filter(user=user, course_id=key).first()
+    if current is not None and current.course_user_group_id == cohort.id:
+        return current
+    membership, _ = CohortMembership.assign(cohort, user)
+    return membership
 
 
 def create_ccx(master_key: CourseKey, coach: User, display_name: str = "CCX") -> CustomCourseForEdX:

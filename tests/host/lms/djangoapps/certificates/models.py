@@ -36,7 +36,7 @@ class CertificateStatuses:
     invalidated = "invalidated"
     requesting = "requesting"
 
-    PASSED_STATUSES = (downloadable, generating, unverified)
+    PASSED_STATUSES = (downloadable, generating)
     NON_REFUNDABLE_STATUSES = (downloadable, generating, unavailable)
 
     @classmethod

@@ -56,7 +56,7 @@ class CohortMembership(models.Model):
             raise ValidationError("Non-matching course_ids provided")
 
     def save(self, *args, **kwargs) -> None:
-        """Send the event first (as the platform does), then save and update the group's user list."""
+        """Validate, send the event, then save: the event goes out before the row is written, as in the platform."""
         self.full_clean(validate_unique=False)
         COHORT_MEMBERSHIP_CHANGED.send_event(
             cohort=CohortData(
@@ -65,26 +65,26 @@ class CohortMembership(models.Model):
                 name=self.course_user_group.name,
             )
         )
-        with transaction.atomic():
-            previous = (
-                CohortMembership.objects.filter(user=self.user, course_id=self.course_id)
-                .select_related("course_user_group")
-                .first()
-            )
-            if previous is not None:
-                if previous.course_user_group_id != self.course_user_group_id:
-                    previous.course_user_group.users.remove(self.user)
-                self.pk = previous.pk
-            super().save(*args, **kwargs)
-            self.course_user_group.users.add(self.user)
+        super().save(*args, **kwargs)
 
     @classmethod
-    def assign(cls, cohort: CourseUserGroup, user: User) -> "CohortMembership":
-        """Put the user in ``cohort`` (moving them if they were in another cohort of the course)."""
-        membership = cls.objects.filter(user=user, course_id=cohort.course_id).first()
-        if membership is None:
-            membership = cls(user=user, course_id=cohort.course_id, course_user_group=cohort)
-        else:
+    def assign(cls, cohort: CourseUserGroup, user: User) -> tuple["CohortMembership", CourseUserGroup | None]:
+        """Put the user in ``cohort``; returns the membership and the cohort they left (None if new).
+
+        Like the platform, assigning a user to the cohort they are already in is a ``ValueError``.
+        """
+        with transaction.atomic():
+            membership, created = cls.objects.select_for_update().get_or_create(
+                user__id=user.id, course_id=cohort.course_id, defaults={"course_user_group": cohort, "user": user}
+            )
+            if created:
+                membership.course_user_group.users.add(user)
+                return membership, None
+            if membership.course_user_group == cohort:
+                raise ValueError(f"User {user.username} already present in cohort {cohort.name}")
+            previous_cohort = membership.course_user_group
+            previous_cohort.users.remove(user)
             membership.course_user_group = cohort
-        membership.save()
-        return membership
+            membership.course_user_group.users.add(user)
+            membership.save()
+        return membership, previous_cohort
