@@ -83,14 +83,6 @@ def test_loader_rejects_duplicate_numbers(tmp_path: Path) -> None:
         load_migrations(tmp_path)
 
 
-def test_loader_rejects_gaps(tmp_path: Path) -> None:
-    _write_migration(tmp_path, "0001_create_a")
-    _write_migration(tmp_path, "0003_create_c")
-    (tmp_path / "max_migration.txt").write_text("0003_create_c\n")
-    with pytest.raises(MigrationError, match="without gaps"):
-        load_migrations(tmp_path)
-
-
 def test_loader_requires_max_migration_to_name_the_newest(tmp_path: Path) -> None:
     _write_migration(tmp_path, "0001_create_a")
     _write_migration(tmp_path, "0002_create_b")

@@ -41,11 +41,11 @@ class Migration:
 
 
 class MigrationError(Exception):
-    """The migration files themselves are inconsistent (duplicate numbers, gaps, stale max_migration.txt)."""
+    """The migration files themselves are inconsistent (duplicate numbers, stale max_migration.txt)."""
 
 
 def load_migrations(directory: Path = HERE) -> list[Migration]:
-    """All migrations in ``directory`` in version order; duplicate or missing numbers are an error."""
+    """All migrations in ``directory`` in version order; a number used twice is an error."""
     found: dict[int, Migration] = {}
     for module_info in pkgutil.iter_modules([str(directory)]):
         match = _NAME.match(module_info.name)
@@ -58,8 +58,6 @@ def load_migrations(directory: Path = HERE) -> list[Migration]:
         description = (module.__doc__ or module_info.name).strip().splitlines()[0]
         found[version] = Migration(version, module_info.name, description, tuple(module.OPERATIONS))
     versions = sorted(found)
-    if versions != list(range(1, len(versions) + 1)):
-        raise MigrationError(f"Migration numbers must run 1..N without gaps, found {versions}")
     newest = (directory / "max_migration.txt").read_text().strip()
     if versions and found[versions[-1]].name != newest:
         newest_found = found[versions[-1]].name
