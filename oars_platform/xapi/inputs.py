@@ -203,10 +203,11 @@ def _signal_rejection(*, name: Any, timestamp: Any, context: Any, data: Any, rea
 
 
 def _dict_size(item: dict[str, Any]) -> int:
+    """Size of the event as JSON text; falls back to its repr for what orjson refuses (huge ints, deep nesting)."""
     try:
         return len(orjson.dumps(item, default=str, option=orjson.OPT_NON_STR_KEYS))
     except (TypeError, orjson.JSONEncodeError):
-        return 0
+        return len(repr(item))
 
 
 def _reject(item: Any, reason: Reason, detail: str, top: dict[str, Any] | None, field: str | None = None

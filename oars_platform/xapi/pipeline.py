@@ -8,6 +8,7 @@ Three passes over the batch:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,7 +26,7 @@ from oars_platform.xapi import (  # noqa: F401
     video,
 )
 from oars_platform.xapi.common import Actor, StatementBuilder, course_parent, make_actor, parse_timestamp
-from oars_platform.xapi.config import TransformConfig
+from oars_platform.xapi.config import ActorMode, TransformConfig
 from oars_platform.xapi.inputs import Event, normalize, present, raw_text
 from oars_platform.xapi.iri import is_iri_component
 from oars_platform.xapi.lookups import Lookups, UserRef
@@ -126,6 +127,8 @@ class _Emitter:
             value = self.actor_values.get(event.ref)
             if not isinstance(value, str) or not value:
                 return _rejection(event, Reason.UNKNOWN_USER, "user not found", "user_id")
+            if self.config.actor_mode is not ActorMode.EXTERNAL_ID and _EMAIL.fullmatch(value) is None:
+                return _rejection(event, Reason.UNKNOWN_USER, "user has no usable email address", "user_id")
             actor = self.actors[event.ref] = make_actor(self.config.actor_mode, value, self.config.lms_root_url)
         course = None
         course_id = event.course_id
@@ -154,6 +157,7 @@ class _Emitter:
 
 
 _dumps = orjson.dumps
+_EMAIL = re.compile(r"[^\s@\x00-\x1f\x7f]+@[^\s@\x00-\x1f\x7f]+")
 
 
 def _prepare(item: Any, config: TransformConfig, known_courses: set[str], registry: Registry) -> Event | Rejection:
@@ -177,7 +181,7 @@ def _prepare(item: Any, config: TransformConfig, known_courses: set[str], regist
         if ref is None:
             return _rejection(event, Reason.UNKNOWN_USER, "anonymous event (no user id or username)", "user_id")
         course_id = present(event.context.get("course_id"))
-        if course_id is not None and course_id not in known_courses:
+        if course_id is not None and (type(course_id) is not str or course_id not in known_courses):
             if not is_iri_component(course_id):
                 return _rejection(event, Reason.INVALID_EVENT, "context.course_id is not a course key",
                                   "context.course_id")
