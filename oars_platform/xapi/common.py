@@ -207,10 +207,16 @@ def block_version(course_id: str) -> str:
 
 def usage_key(course_id: str, block_type: str, block_hex: str) -> str:
     """ERB `make_video_block_id` / problem block ids: `{block_version}:{course part}+type@{type}+block@{hex}`."""
+    return f"{_usage_key_stem(course_id)}+type@{block_type}+block@{block_hex}"
+
+
+@lru_cache(maxsize=4096)
+def _usage_key_stem(course_id: str) -> str:
+    """`{block_version}:{course part}`, cached: a deployment has few courses and every video event needs it."""
     _, sep, course_part = course_id.partition(":")
     if not sep:
         raise TransformFailure(Reason.INVALID_EVENT, "course_id has no key prefix", "context.course_id")
-    return f"{block_version(course_id)}:{course_part}+type@{block_type}+block@{block_hex}"
+    return f"{block_version(course_id)}:{course_part}"
 
 
 _DEFAULT = object()

@@ -20,11 +20,10 @@ from typing import Any
 
 import orjson
 
-from oars_platform.xapi.iri import COMPONENT_PATTERN
+from oars_platform.xapi.iri import is_iri_component
 from oars_platform.xapi.results import Reason, Rejection, TransformFailure, invalid, missing
 
 _EMPTY: dict[str, Any] = {}
-_iri_component = COMPONENT_PATTERN.fullmatch
 
 
 def present(value: Any) -> Any:
@@ -100,7 +99,7 @@ class Event:
 
 def iri_part(value: Any, field_name: str) -> str:
     """Check that `value` can be spliced into an IRI; ints are accepted (ids, indexes) and stringified."""
-    if type(value) is str and _iri_component(value) is not None:
+    if is_iri_component(value):
         return value
     if type(value) is int:
         return str(value)
@@ -204,6 +203,10 @@ def _signal_rejection(*, name: Any, timestamp: Any, context: Any, data: Any, rea
 
 def _dict_size(item: dict[str, Any]) -> int:
     """Size of the event as JSON text; falls back to its repr for what orjson refuses (huge ints, deep nesting)."""
+    try:
+        return len(orjson.dumps(item))
+    except (TypeError, orjson.JSONEncodeError):
+        pass
     try:
         return len(orjson.dumps(item, default=str, option=orjson.OPT_NON_STR_KEYS))
     except (TypeError, orjson.JSONEncodeError):

@@ -79,7 +79,8 @@ def no_result(event: Event) -> dict[str, Any] | None:
 
 def time_result(event: Event) -> dict[str, Any] | None:
     """Played, paused, terminated: the playhead position."""
-    return {"extensions": common.drop_none({c.EXT_VIDEO_TIME: _time(event)})}
+    time = _time(event)
+    return {"extensions": {} if time is None else {c.EXT_VIDEO_TIME: time}}
 
 
 def completed_result(event: Event) -> dict[str, Any] | None:
@@ -113,14 +114,21 @@ def speed_result(event: Event) -> dict[str, Any] | None:
     })}
 
 
+def _cc_result(event: Event, enabled: bool) -> dict[str, Any]:
+    time = _time(event)
+    extensions: dict[str, Any] = {} if time is None else {c.EXT_VIDEO_TIME: time}
+    extensions[c.EXT_VIDEO_CC_ENABLED] = enabled
+    return {"extensions": extensions}
+
+
 def cc_shown_result(event: Event) -> dict[str, Any] | None:
     """Transcript/captions shown."""
-    return {"extensions": common.drop_none({c.EXT_VIDEO_TIME: _time(event), c.EXT_VIDEO_CC_ENABLED: True})}
+    return _cc_result(event, True)
 
 
 def cc_hidden_result(event: Event) -> dict[str, Any] | None:
     """Transcript/captions hidden."""
-    return {"extensions": common.drop_none({c.EXT_VIDEO_TIME: _time(event), c.EXT_VIDEO_CC_ENABLED: False})}
+    return _cc_result(event, False)
 
 
 # event name → (verb, result builder). Browser (legacy) names and mobile `edx.video.*` names side by side.
