@@ -31,3 +31,26 @@ class DeadLetter(models.Model):
     def __str__(self) -> str:
         """Short description for the admin and logs."""
         return f"DeadLetter({self.kind}, {self.item_count} items, {self.created:%Y-%m-%d %H:%M})"
+
+
+class BackfillCheckpoint(models.Model):
+    """How far ``dump_data_to_clickhouse`` got for one object, so an interrupted run resumes where it stopped.
+
+    Kept in the platform's database beside the rows it points into: it is updated after each page ClickHouse took,
+    so the next run without ``--from-pk`` starts after ``last_pk``. A run that reached the end marks it completed,
+    and the next one starts from the beginning again (and skips what ClickHouse already has).
+    """
+
+    object_name = models.CharField(max_length=64, unique=True)
+    last_pk = models.BigIntegerField(default=0, help_text="Highest primary key written by the last run.")
+    completed = models.BooleanField(default=False, help_text="The last run reached the end of the table.")
+    rows_written = models.BigIntegerField(default=0, help_text="Rows written by the last run.")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "oars_platform"
+
+    def __str__(self) -> str:
+        """Short description for the admin and logs."""
+        state = "completed" if self.completed else "in progress"
+        return f"BackfillCheckpoint({self.object_name} at pk {self.last_pk}, {state})"

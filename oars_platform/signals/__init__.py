@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oars_platform.signals.learners import LEARNER_SIGNALS
+
 LMS = "lms.djangoapp"
 CMS = "cms.djangoapp"
 
@@ -26,4 +28,6 @@ class Receiver:
 RECEIVERS: tuple[Receiver, ...] = (
     # Tracking events through openedx-events (the event-bus path), in every service that emits them.
     Receiver("on_tracking_event_emitted", "openedx_events.analytics.signals.TRACKING_EVENT_EMITTED"),
+    # Learner data (enrollment, grade, passing, certificate, cohort): one receiver, routed by event type; LMS only.
+    *(Receiver("on_learner_event", path, (LMS,)) for path in LEARNER_SIGNALS),
 )

@@ -1,0 +1,129 @@
+"""``./manage.py lms dump_data_to_clickhouse --object NAME``: backfill learner data from the platform's tables."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from oars_platform.clickhouse import ClickHouseError
+from oars_platform.sinks import SINKS
+from oars_platform.sinks.backfill import DEFAULT_BATCH_SIZE, BackfillOptions, BackfillSummary, PIIDisabled, backfill
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError(text)
+    return value
+
+
+class Progress:
+    """The start line on stdout and a tqdm bar on stderr (rate and ETA), created once the total is known."""
+
+    def __init__(self, stdout: Any, *, disable: bool) -> None:
+        self.stdout = stdout
+        self.disable = disable
+        self.bar: Any = None
+
+    def start(self, summary: BackfillSummary) -> None:
+        """Say where the run starts and how much it will read; open the bar."""
+        from tqdm import tqdm
+
+        where = "resuming after checkpoint" if summary.resumed else "starting after"
+        self.stdout.write(f"{summary.sink}: {where} pk {summary.started_after}, {summary.total} row(s) to read")
+        self.bar = tqdm(
+            total=summary.total, unit="row", unit_scale=True, desc=summary.sink, file=sys.stderr, disable=self.disable
+        )
+
+    def advance(self, rows: int) -> None:
+        """One page was written."""
+        if self.bar is not None:
+            self.bar.update(rows)
+
+    def close(self) -> None:
+        """Finish the bar's line."""
+        if self.bar is not None:
+            self.bar.close()
+
+
+class Command(BaseCommand):
+    """Argument parsing, progress and the summary; the work is :func:`oars_platform.sinks.backfill.backfill`."""
+
+    help = (
+        "Copy learner data (enrollments, profiles, external ids, course grades, certificates) from the platform's "
+        "tables into ClickHouse, in primary-key pages, through the same sinks as the live signals. Rows ClickHouse "
+        "already holds unchanged are skipped (checked once per page), so rerunning never duplicates what reports "
+        "see. Resumable: an interrupted run continues after its last written primary key. Personal data "
+        "(user_profile, external_id) is written only when OARS_PII_ENABLED is on. Exits 1 when ClickHouse is "
+        "unreachable, refuses rows, or the object holds personal data while PII is off."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        """--object, --ids, --from-pk, --limit, --batch-size, --force, --no-progress."""
+        parser.add_argument(
+            "--object",
+            required=True,
+            choices=SINKS.names(backfill_only=True),
+            help="Which platform data to copy (the sink's name).",
+        )
+        parser.add_argument(
+            "--ids", type=int, nargs="+", help="Only these primary keys (the checkpoint is neither used nor moved)."
+        )
+        parser.add_argument(
+            "--from-pk",
+            type=int,
+            default=None,
+            help="Start after this primary key instead of the checkpoint (0 rereads the whole table).",
+        )
+        parser.add_argument("--limit", type=_positive, default=None, help="Read at most this many rows, then stop.")
+        parser.add_argument(
+            "--batch-size",
+            type=_positive,
+            default=DEFAULT_BATCH_SIZE,
+            help=f"Rows per page: one platform query and one ClickHouse insert each (default {DEFAULT_BATCH_SIZE}).",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Write every row read, even those ClickHouse already holds unchanged (a fresh dump; no check query).",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar on stderr.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Run the backfill with a progress bar, then print the summary; CommandError (exit 1) on failure."""
+        sink = SINKS.get(options["object"])
+        backfill_options = BackfillOptions(
+            ids=options["ids"],
+            from_pk=options["from_pk"],
+            limit=options["limit"],
+            batch_size=options["batch_size"],
+            force=options["force"],
+        )
+        progress = Progress(self.stdout, disable=options["no_progress"])
+        try:
+            summary = backfill(sink, backfill_options, on_start=progress.start, on_page=progress.advance)
+        except PIIDisabled as exc:
+            raise CommandError(str(exc)) from exc
+        except ClickHouseError as exc:
+            raise CommandError(
+                f"ClickHouse failed during {sink.name} ({exc}); rerun to continue after the last written page."
+            ) from exc
+        finally:
+            progress.close()
+        self._report(summary)
+
+    def _report(self, summary: BackfillSummary) -> None:
+        outcome = summary.outcome
+        state = "completed" if summary.completed else f"stopped after pk {summary.last_pk}"
+        self.stdout.write(
+            f"{summary.sink}: read {outcome.read}, written {outcome.written}, unchanged (skipped) {outcome.skipped}, "
+            f"refused {len(outcome.rejected)}, {summary.pages} page(s) in {summary.seconds:.1f}s "
+            f"({summary.rate:,.0f} rows/s); {state}."
+        )
+        for key, reason in outcome.rejected[:20]:
+            self.stderr.write(f"refused pk {key}: {reason}")
+        if outcome.rejected:
+            raise CommandError(f"ClickHouse refused {len(outcome.rejected)} row(s) of {summary.sink}.")
+        self.stdout.write(self.style.SUCCESS(f"{summary.sink}: done."))

@@ -1,0 +1,57 @@
+"""Live updates: after a learner signal's transaction committed, write that learner's current rows.
+
+The task re-reads the learner's row from the platform instead of trusting the event's payload: whatever order
+events arrive in, however often they are repeated, the newest read wins (rows are versioned by the platform's
+modified time or the read time), so the current-state tables converge on what the platform holds. Only the
+passing status has no platform table: its values come from the event and are versioned by the event's time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from oars_platform.clickhouse import get_client
+from oars_platform.conf import get_config
+from oars_platform.platform.learners import Page, fetch_learner
+from oars_platform.sinks.base import Sink, Stamp
+from oars_platform.sinks.learners import PASSING_FIELDS, SINKS
+from oars_platform.sinks.writer import WriteOutcome, write_page
+
+log = logging.getLogger(__name__)
+
+
+def event_page(sink: Sink, user_id: int, course_key: str | None, values: Mapping[str, Any]) -> Page:
+    """The one-row page of a sink whose values come with the event (the passing status)."""
+    if sink.name != "course_passing_status":
+        raise ValueError(f"Sink {sink.name} reads the platform; it takes no event values")
+    time = dt.datetime.fromisoformat(values["time"]).astimezone(dt.UTC)
+    return Page(PASSING_FIELDS, [(course_key, user_id, bool(values["is_passing"]), time)])
+
+
+def sync_learner(
+    sink_names: Sequence[str], user_id: int, course_key: str | None, values: Mapping[str, Any] | None = None
+) -> dict[str, WriteOutcome]:
+    """Write the learner's current rows for each sink; PII sinks only with ``OARS_PII_ENABLED``.
+
+    Raises :class:`~oars_platform.clickhouse.ClickHouseError` when ClickHouse cannot take them, for the task to retry.
+    """
+    config = get_config()
+    client = get_client()
+    outcomes: dict[str, WriteOutcome] = {}
+    for name in sink_names:
+        sink = SINKS.get(name)
+        if sink.pii and not config.pii_enabled:
+            continue
+        stamp = Stamp.now()
+        if sink.source is None:
+            page = event_page(sink, user_id, course_key, values or {})
+        else:
+            page = fetch_learner(sink.source, user_id, course_key)
+        outcome = write_page(client, config.databases, sink, page, stamp)
+        for key, reason in outcome.rejected:
+            log.error("oars: ClickHouse refused the %s row %s: %s", name, key, reason)
+        outcomes[name] = outcome
+    return outcomes
