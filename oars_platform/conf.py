@@ -67,6 +67,10 @@ class OarsConfig:
     max_retries: int
     retry_backoff_max: float
     quarantine_raw_max_bytes: int
+    course_dump_enabled: bool = True
+    course_dump_delay: float = 30.0
+    course_dump_batch_size: int = 10_000
+    course_dump_cache: str = "default"
 
 
 def _setting(name: str):
@@ -112,6 +116,10 @@ def build_config() -> OarsConfig:
         max_retries=int(_setting("OARS_TASK_MAX_RETRIES")),
         retry_backoff_max=float(_setting("OARS_RETRY_BACKOFF_MAX")),
         quarantine_raw_max_bytes=_positive_int("OARS_QUARANTINE_RAW_MAX_BYTES"),
+        course_dump_enabled=bool(_setting("OARS_COURSE_DUMP_ENABLED")),
+        course_dump_delay=_non_negative_float("OARS_COURSE_DUMP_DELAY"),
+        course_dump_batch_size=_positive_int("OARS_COURSE_DUMP_BATCH_SIZE"),
+        course_dump_cache=str(_setting("OARS_COURSE_DUMP_CACHE") or "default"),
     )
 
 
@@ -120,6 +128,13 @@ def _positive_int(name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ImproperlyConfigured(f"{name} must be a positive integer, got {value!r}.")
     return value
+
+
+def _non_negative_float(name: str) -> float:
+    value = _setting(name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds (0 or more), got {value!r}.")
+    return float(value)
 
 
 @functools.cache

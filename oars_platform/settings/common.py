@@ -94,6 +94,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OARS_TASK_MAX_RETRIES", 8, "Retries of a failed write (exponential backoff, jitter) before dead-letter."),
     Setting("OARS_RETRY_BACKOFF_MAX", 600, "Longest wait between two retries, in seconds."),
     Setting("OARS_QUARANTINE_RAW_MAX_BYTES", 16384, "Quarantined events keep at most this many bytes of raw text."),
+    # Course structure
+    Setting(
+        "OARS_COURSE_DUMP_ENABLED",
+        True,
+        "Dump a course's overview and published blocks to ClickHouse when Studio publishes it (and its CCXs).",
+    ),
+    Setting(
+        "OARS_COURSE_DUMP_DELAY",
+        30,
+        "Seconds a publish waits before its course is dumped; every publish of the course in that window is "
+        "covered by one dump (debouncing). Needs a cache shared by Studio and the workers to coalesce.",
+    ),
+    Setting("OARS_COURSE_DUMP_BATCH_SIZE", 10_000, "Blocks per ClickHouse insert when a course is dumped."),
+    Setting(
+        "OARS_COURSE_DUMP_CACHE",
+        "default",
+        "Django cache alias holding the per-course publish counters used to debounce course dumps.",
+    ),
     # Privacy
     Setting(
         "OARS_PII_ENABLED",

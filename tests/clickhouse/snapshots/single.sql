@@ -165,6 +165,77 @@ ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(day)
 ORDER BY (day, source, event_name, outcome);
 
+-- 0006_create_course_structure_tables
+CREATE TABLE IF NOT EXISTS `oars`.`course_block_dumps`
+(
+    `org` String,
+    `course_key` String,
+    `dump_id` UUID,
+    `location` String,
+    `block_type` LowCardinality(String),
+    `display_name` String,
+    `display_name_with_location` String,
+    `parent_location` String,
+    `section_location` String,
+    `subsection_location` String,
+    `unit_location` String,
+    `section` UInt32,
+    `subsection` UInt32,
+    `unit` UInt32,
+    `course_order` Int32,
+    `graded` Bool,
+    `detached` Bool,
+    `completion_mode` LowCardinality(String),
+    `edited_on` String,
+    `xblock_data_json` String,
+    `read_at` DateTime64(6, 'UTC')
+)
+ENGINE = MergeTree()
+PRIMARY KEY (course_key, dump_id)
+ORDER BY (course_key, dump_id, location);
+
+-- 0006_create_course_structure_tables
+CREATE TABLE IF NOT EXISTS `oars`.`course_dumps`
+(
+    `course_key` String,
+    `org` String,
+    `dump_id` UUID,
+    `version` UInt64,
+    `display_name` String,
+    `master_course_key` String,
+    `source` LowCardinality(String),
+    `source_modified` Nullable(DateTime64(6, 'UTC')),
+    `read_at` DateTime64(6, 'UTC'),
+    `dumped_at` DateTime64(6, 'UTC'),
+    `block_count` UInt32,
+    `is_deleted` UInt8
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY course_key;
+
+-- 0006_create_course_structure_tables
+CREATE VIEW IF NOT EXISTS `oars`.`courses_current` AS
+SELECT course_key,
+       argMax(org, version) AS org,
+       argMax(display_name, version) AS display_name,
+       argMax(master_course_key, version) AS master_course_key,
+       argMax(dump_id, version) AS dump_id,
+       argMax(source, version) AS source,
+       argMax(source_modified, version) AS source_modified,
+       argMax(read_at, version) AS read_at,
+       argMax(block_count, version) AS block_count
+FROM `oars`.`course_dumps`
+GROUP BY course_key
+HAVING argMax(is_deleted, version) = 0;
+
+-- 0006_create_course_structure_tables
+CREATE VIEW IF NOT EXISTS `oars`.`course_blocks_current` AS
+SELECT *
+FROM `oars`.`course_block_dumps`
+WHERE (course_key, dump_id) IN (
+    SELECT course_key, argMax(dump_id, version) FROM `oars`.`course_dumps` GROUP BY course_key
+);
+
 -- 0007_create_learner_tables
 CREATE TABLE IF NOT EXISTS `oars`.`learner_enrollment`
 (

@@ -1,0 +1,132 @@
+"""Write course dumps to ClickHouse and read back what was dumped: the I/O around :mod:`course_rows`.
+
+Write order is the commit protocol: the Aspects history rows, then the per-dump block rows, then **last** the ledger
+row in ``oars.course_dumps``. The current views only follow ledger rows, so a dump interrupted half-way (worker
+killed, ClickHouse gone) is invisible to reports and simply repeated; a finished dump replaces the previous one
+atomically from a reader's point of view. Rerunning a dump adds a new generation, never duplicate current rows.
+
+Current state, for reports (exact before any merge)::
+
+    SELECT location, display_name, section, subsection, unit, graded
+    FROM oars.course_blocks_current
+    WHERE course_key = {course_key:String}
+    ORDER BY course_order
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from oars_platform.clickhouse import ClickHouseClient, get_client
+from oars_platform.clickhouse.sql import qualified
+from oars_platform.conf import Databases, get_config
+from oars_platform.sources.course_rows import (
+    BLOCK_DUMP_COLUMNS,
+    DUMP_COLUMNS,
+    OVERVIEW_COLUMNS,
+    SINK_BLOCK_COLUMNS,
+    course_rows,
+    deletion_ledger_row,
+)
+from oars_platform.sources.course_structure import CourseSnapshot, CourseSource
+
+#: Current blocks of one course, in course order; the query reports should start from.
+CURRENT_BLOCKS_SQL = "SELECT * FROM {view} WHERE course_key = {{course_key:String}} ORDER BY course_order"
+
+
+@dataclass(frozen=True)
+class DumpedCourse:
+    """One course written: its key, the dump id, how many blocks."""
+
+    course_key: str
+    dump_id: uuid.UUID
+    blocks: int
+
+
+@dataclass(frozen=True)
+class LastDump:
+    """The newest committed dump of a course: when its structure was read and the source's change time then."""
+
+    read_at: dt.datetime
+    source_modified: dt.datetime | None
+    is_deleted: bool
+
+
+def _batches(rows: Sequence[tuple], size: int) -> Iterable[Sequence[tuple]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def write_snapshot(
+    snapshot: CourseSnapshot,
+    client: ClickHouseClient | None = None,
+    batch_size: int | None = None,
+    databases: Databases | None = None,
+) -> DumpedCourse:
+    """Dump one snapshot: history rows, block rows (``batch_size`` blocks per insert), then the ledger row."""
+    config = get_config()
+    client = client or get_client()
+    databases = databases or config.databases
+    size = batch_size or config.course_dump_batch_size
+    dump_id = uuid.uuid4()
+    rows = course_rows(snapshot, dump_id, dt.datetime.now(dt.UTC))
+    client.insert(qualified(databases.event_sink, "course_overviews"), OVERVIEW_COLUMNS, [rows.overview])
+    for batch in _batches(rows.sink_blocks, size):
+        client.insert(qualified(databases.event_sink, "course_blocks"), SINK_BLOCK_COLUMNS, batch)
+    for batch in _batches(rows.block_dumps, size):
+        client.insert(qualified(databases.oars, "course_block_dumps"), BLOCK_DUMP_COLUMNS, batch)
+    client.insert(qualified(databases.oars, "course_dumps"), DUMP_COLUMNS, [rows.ledger])
+    return DumpedCourse(snapshot.course_key, dump_id, len(rows.block_dumps))
+
+
+class CourseNotFound(LookupError):
+    """The source has no such course (deleted, or a mistyped key)."""
+
+
+def dump_course(
+    source: CourseSource, course_key: str, client: ClickHouseClient | None = None, batch_size: int | None = None
+) -> list[DumpedCourse]:
+    """Read the published course from ``source`` and dump it, then its derived courses (CCXs)."""
+    snapshot = source.read(course_key)
+    if snapshot is None:
+        raise CourseNotFound(f"{course_key} is not in the {source.name}")
+    dumped = [write_snapshot(snapshot, client, batch_size)]
+    dumped += [write_snapshot(derived, client, batch_size) for derived in source.derived_courses(snapshot)]
+    return dumped
+
+
+def mark_deleted(course_key: str, client: ClickHouseClient | None = None) -> None:
+    """Take a deleted course out of the current views (its history stays)."""
+    client = client or get_client()
+    row = deletion_ledger_row(course_key, uuid.uuid4(), dt.datetime.now(dt.UTC))
+    client.insert(qualified(get_config().databases.oars, "course_dumps"), DUMP_COLUMNS, [row])
+
+
+def last_dumps(course_keys: Sequence[str], client: ClickHouseClient | None = None) -> dict[str, LastDump]:
+    """The newest committed dump of each of ``course_keys``, in one query (courses never dumped are absent)."""
+    if not course_keys:
+        return {}
+    client = client or get_client()
+    table = qualified(get_config().databases.oars, "course_dumps")
+    rows = client.query(
+        "SELECT course_key, argMax(read_at, version), argMax(source_modified, version), argMax(is_deleted, version) "  # noqa: S608
+        f"FROM {table} WHERE course_key IN {{keys:Array(String)}} GROUP BY course_key",
+        {"keys": list(course_keys)},
+    ).rows
+    return {key: LastDump(_utc(read_at), _utc(modified), bool(deleted)) for key, read_at, modified, deleted in rows}
+
+
+def current_blocks(course_key: str, client: ClickHouseClient | None = None) -> list[dict]:
+    """The blocks reports see for ``course_key`` now (runs :data:`CURRENT_BLOCKS_SQL`)."""
+    client = client or get_client()
+    sql = CURRENT_BLOCKS_SQL.format(view=qualified(get_config().databases.oars, "course_blocks_current"))
+    return client.query(sql, {"course_key": course_key}).dicts()
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
