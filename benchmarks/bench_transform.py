@@ -129,7 +129,8 @@ def run(quick: bool) -> list[Figure]:
     peak = peak_traced_mb(lambda: _run_all(batches[:1], _cached_lookups(CostedFetchers(corpus)), config))
     gc.unfreeze()
     return [
-        Figure("transform_batch, live dicts, warm lookup caches", events_per_s, "events/s", f">= {TARGET_EVENTS_PER_S:,} events/s"),
+        Figure("transform_batch, live dicts, warm lookup caches", events_per_s, "events/s",
+               f">= {TARGET_EVENTS_PER_S:,} events/s"),
         Figure("transform_batch, live dicts, warm lookup caches", statements_per_s, "statements/s",
                ratio=statements_per_s / orjson_per_s),
         Figure("transform_batch, live dicts, cold lookup caches", n_events / cold.median, "events/s"),

@@ -47,20 +47,24 @@ class CachedLookups:
                  timer: Callable[[], float] = time.monotonic) -> None:
         self._fetch_actors = fetch_actors
         self._fetch_course_names = fetch_course_names
-        self._actors: TTLCache[tuple[str, UserRef], str] = TTLCache(actor_maxsize, actor_ttl, timer=timer)
+        self._actor_cache_args = (actor_maxsize, actor_ttl, timer)
+        self._actors: dict[str, TTLCache[UserRef, str]] = {}  # one cache per actor mode (ids vs emails)
         self._courses: TTLCache[str, str] = TTLCache(course_maxsize, course_ttl, timer=timer)
 
     def actors(self, refs: set[UserRef], mode: ActorMode) -> dict[UserRef, str]:
         """Resolve `refs`, fetching only those not cached for this mode."""
         mode_key = str(mode)
-        found, misses = _split(self._actors, ((mode_key, ref) for ref in refs))
+        cache = self._actors.get(mode_key)
+        if cache is None:
+            maxsize, ttl, timer = self._actor_cache_args
+            cache = self._actors[mode_key] = TTLCache(maxsize, ttl, timer=timer)
+        found, misses = _split(cache, refs)
         if misses:
-            fetched = self._fetch_actors({ref for _, ref in misses}, mode_key)
-            for ref, value in fetched.items():
-                if value:
-                    self._actors[(mode_key, ref)] = value
-                    found[(mode_key, ref)] = value
-        return {ref: value for (_, ref), value in found.items()}
+            for ref, value in self._fetch_actors(set(misses), mode_key).items():
+                if isinstance(value, str) and value:
+                    cache[ref] = value
+                    found[ref] = value
+        return found
 
     def course_names(self, course_ids: set[str]) -> dict[str, str]:
         """Resolve `course_ids`, fetching only those not cached."""

@@ -26,6 +26,9 @@ from oars_platform.xapi.iri import is_absolute_iri
 from oars_platform.xapi.registry import register
 from oars_platform.xapi.results import invalid, missing
 
+# ERB's `json.dumps(answer, ensure_ascii=False)`, with the encoder built once instead of per call.
+_ENCODE_LIST = json.JSONEncoder(ensure_ascii=False).encode
+
 INTERACTION_TYPES: dict[str, str] = {
     "choiceresponse": "choice",
     "multiplechoiceresponse": "choice",
@@ -55,7 +58,7 @@ def response_text(answer: Any) -> str | None:
     if isinstance(answer, str):
         return answer
     if isinstance(answer, list):
-        return json.dumps(answer, ensure_ascii=False)
+        return _ENCODE_LIST(answer)
     return str(answer)
 
 

@@ -164,14 +164,18 @@ LENGTH_OPTIONAL = frozenset({"load_video", "edx.video.loaded"})
 @register(*VIDEO_EVENTS)
 def transform_video(event: Event, builder: StatementBuilder) -> list[dict[str, Any]]:
     """Any video player event."""
-    verb, result_builder = VIDEO_EVENTS[event.name]
+    name = event.name
+    verb, result_builder = VIDEO_EVENTS[name]
     block = common.usage_key(builder.need_course_id(), "video", event.iri_part("id"))
-    obj = common.activity(builder.xblock_iri(block), {"type": c.ACTIVITY_VIDEO})
+    obj = {"id": f"{builder.lms}/xblock/{block}", "objectType": "Activity", "definition": {"type": c.ACTIVITY_VIDEO}}
     length = seconds(event.get("duration"), "data.duration")
-    if length is None and event.name not in LENGTH_OPTIONAL:
-        raise missing("data.duration")
-    extensions: dict[str, Any] = {} if length is None else {c.EXT_VIDEO_LENGTH: length}
-    if event.name == "edx.video.language_menu.hidden":
+    if length is None:
+        if name not in LENGTH_OPTIONAL:
+            raise missing("data.duration")
+        extensions: dict[str, Any] = {}
+    else:
+        extensions = {c.EXT_VIDEO_LENGTH: length}
+    if name == "edx.video.language_menu.hidden":
         language = event.text("language")
         if language is not None:
             extensions[c.EXT_VIDEO_CC_LANG] = language
