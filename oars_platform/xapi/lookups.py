@@ -7,6 +7,7 @@ course renamed in Studio shows its new name after at most `course_ttl` seconds (
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
@@ -39,6 +40,8 @@ class CachedLookups:
     the `mbox`/`mbox_sha1sum` modes. `fetch_course_names(course_ids)` returns display names. Only cache misses are
     fetched, in one call per batch; misses the fetcher does not answer are not cached (a user created a second ago
     must resolve on the next batch). `timer` is injectable for tests.
+
+    Thread-safe: cachetools caches are not, so cache reads and writes hold a lock; the fetch calls do not.
     """
 
     def __init__(self, fetch_actors: FetchActors, fetch_course_names: FetchCourseNames, *,
@@ -50,30 +53,35 @@ class CachedLookups:
         self._actor_cache_args = (actor_maxsize, actor_ttl, timer)
         self._actors: dict[str, TTLCache[UserRef, str]] = {}  # one cache per actor mode (ids vs emails)
         self._courses: TTLCache[str, str] = TTLCache(course_maxsize, course_ttl, timer=timer)
+        self._lock = threading.Lock()
 
     def actors(self, refs: set[UserRef], mode: ActorMode) -> dict[UserRef, str]:
         """Resolve `refs`, fetching only those not cached for this mode."""
         mode_key = str(mode)
-        cache = self._actors.get(mode_key)
-        if cache is None:
-            maxsize, ttl, timer = self._actor_cache_args
-            cache = self._actors[mode_key] = TTLCache(maxsize, ttl, timer=timer)
-        found, misses = _split(cache, refs)
+        with self._lock:
+            cache = self._actors.get(mode_key)
+            if cache is None:
+                maxsize, ttl, timer = self._actor_cache_args
+                cache = self._actors[mode_key] = TTLCache(maxsize, ttl, timer=timer)
+            found, misses = _split(cache, refs)
         if misses:
-            for ref, value in self._fetch_actors(set(misses), mode_key).items():
-                if isinstance(value, str) and value:
-                    cache[ref] = value
-                    found[ref] = value
+            fetched = {ref: value for ref, value in self._fetch_actors(set(misses), mode_key).items()
+                       if isinstance(value, str) and value}
+            with self._lock:
+                cache.update(fetched)
+            found.update(fetched)
         return found
 
     def course_names(self, course_ids: set[str]) -> dict[str, str]:
         """Resolve `course_ids`, fetching only those not cached."""
-        found, misses = _split(self._courses, course_ids)
+        with self._lock:
+            found, misses = _split(self._courses, course_ids)
         if misses:
-            for course_id, name in self._fetch_course_names(set(misses)).items():
-                if isinstance(name, str):
-                    self._courses[course_id] = name
-                    found[course_id] = name
+            fetched = {course_id: name for course_id, name in self._fetch_course_names(set(misses)).items()
+                       if isinstance(name, str)}
+            with self._lock:
+                self._courses.update(fetched)
+            found.update(fetched)
         return found
 
 

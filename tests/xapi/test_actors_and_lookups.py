@@ -126,3 +126,20 @@ def test_cache_is_bounded() -> None:
     lookups.actors(set(range(20)), ActorMode.EXTERNAL_ID)
     assert len(fetchers.actor_calls) == 2
     assert len(fetchers.actor_calls[1]) >= 15
+
+
+def test_cached_lookups_are_thread_safe() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fetchers = FakeFetchers()
+    lookups = CachedLookups(fetchers.fetch_actors, fetchers.fetch_course_names, actor_maxsize=50, actor_ttl=60)
+    config = TransformConfig(lms_root_url=LMS)
+
+    def work(offset: int) -> int:
+        events = _batch(40)
+        for index, event in enumerate(events):
+            event["context"]["user_id"] = offset * 40 + index + 1
+        return len(transform_batch(events, config, lookups).statements)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(work, range(64))) == [40] * 64
