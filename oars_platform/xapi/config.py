@@ -35,8 +35,9 @@ class TransformConfig:
 
     def __post_init__(self) -> None:
         """Fail at startup, not per event: a bad root would make every object id invalid."""
-        if not is_absolute_iri(self.lms_root_url) or self.lms_root_url.endswith("/"):
-            raise ValueError("lms_root_url must be an absolute IRI without a trailing slash")
+        root = self.lms_root_url
+        if not is_absolute_iri(root) or not root.startswith(("http://", "https://")) or root.endswith("/"):
+            raise ValueError("lms_root_url must be an http(s) URL without a trailing slash")
         object.__setattr__(self, "actor_mode", ActorMode(self.actor_mode))
         if self.enabled_events is not None:
             object.__setattr__(self, "enabled_events", frozenset(self.enabled_events))
