@@ -127,7 +127,7 @@ def parse_timestamp(raw: Any) -> Timestamp:
         raise TransformFailure(Reason.BAD_TIMESTAMP, "timestamp is not ISO 8601 date-time", "timestamp")
     try:
         parsed = datetime.fromisoformat(raw)
-        if len(raw) == 32 and raw[26:] == "+00:00" and raw[19] == ".":
+        if len(raw) == 32 and raw[26:] == "+00:00" and raw[19] == "." and raw[4] == raw[7] == "-":
             # The common case (eventtracking's own output): tincan re-serialises it unchanged.
             return Timestamp(raw, raw, parsed)
         if parsed.tzinfo is None:

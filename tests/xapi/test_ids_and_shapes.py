@@ -63,6 +63,7 @@ def test_child_statement_ids_use_the_child_namespace() -> None:
     ("2023-08-22T20:16:25.5+02:00", "2023-08-22T20:16:25.500000+02:00"),
     ("2023-08-22T20:16:25+00:00", "2023-08-22T20:16:25+00:00"),
     ("2023-08-22T20:16:25.500832-05:00", "2023-08-22T20:16:25.500832-05:00"),
+    ("2020-W29-3T06:52:55.057099+00:00", "2020-07-15T06:52:55.057099+00:00"),  # week date: same length as the fast path
 ])
 def test_timestamp_serialisation_keeps_erb_quirks(raw: str, text: str) -> None:
     ts = parse_timestamp(raw)
