@@ -156,7 +156,8 @@ def normalize(item: Any, max_bytes: int = 0) -> Event | Rejection:
         else:
             return _reject(item, Reason.INVALID_EVENT, f"unsupported input type {type(item).__name__}", None)
         if "data" not in top and "event" in top:
-            top = dict(top)
+            if top is item:
+                top = dict(top)  # the caller's dict: never mutate it; a dict parsed from text is ours
             payload = top["event"]
             if isinstance(payload, str) and payload[:1] in ("{", "["):
                 # Browser events log their payload as JSON text; browser problem_check logs a URL-encoded form

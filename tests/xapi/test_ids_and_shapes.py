@@ -121,3 +121,11 @@ def test_the_shared_tracking_log_replays() -> None:
     assert "malformed_json" in {r.reason for r in result.rejections}
     for rejection in result.rejections:
         assert rejection.raw.encode() in lines
+
+
+@pytest.mark.parametrize("name", ["problem_check(server,multiple_questions,correct).json", "play_video.json"])
+def test_caller_events_are_not_mutated(name: str) -> None:
+    event = load_event(name)
+    snapshot = json.dumps(event, sort_keys=True)
+    assert run([event]).statements
+    assert json.dumps(event, sort_keys=True) == snapshot
