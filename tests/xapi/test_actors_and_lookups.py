@@ -13,7 +13,7 @@ from oars_platform.xapi import ActorMode, CachedLookups, Reason, TransformConfig
 from oars_platform.xapi.inputs import normalize
 from oars_platform.xapi.pipeline import user_reference
 
-from .conftest import LMS, FakeFetchers, load_event, run
+from .support import LMS, FakeFetchers, load_event, run
 
 
 def test_external_id_actor_is_the_default() -> None:

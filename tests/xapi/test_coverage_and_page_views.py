@@ -10,7 +10,7 @@ from oars_platform.xapi import Reason, supported_events
 from oars_platform.xapi.constants import EXT_VIDEO_CC_LANG, EXT_VIDEO_LENGTH
 from oars_platform.xapi.registry import DuplicateEventError, Registry
 
-from .conftest import LMS, load_event, run
+from .support import LMS, load_event, run
 
 SPEC_EVENTS = {
     "edx.course.enrollment.activated", "edx.course.enrollment.mode_changed", "edx.course.enrollment.deactivated",

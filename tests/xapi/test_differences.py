@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from oars_platform.xapi.constants import EXT_SPEED_FROM, EXT_SPEED_TO
 
-from .conftest import load_event, load_expected, run
+from .support import load_event, load_expected, run
 
 
 def _as_live(event: dict) -> dict:

@@ -12,7 +12,7 @@ import pytest
 
 from oars_platform.xapi import Reason
 
-from .conftest import FIXTURES, fixture_names, load_event, load_expected, run
+from .support import FIXTURES, fixture_names, load_event, load_expected, run
 
 # Fixtures we reject: (reason, field, why).
 REJECTED: dict[str, tuple[Reason, str, str]] = {

@@ -15,7 +15,7 @@ from oars_platform.xapi.common import PLAYED, Verb, make_actor, namespace_for, p
 from oars_platform.xapi.config import ActorMode
 from oars_platform.xapi.results import Rejection, TransformFailure
 
-from .conftest import EXTERNAL_ID, LMS, fixture_names, load_event, run, to_log_line
+from .support import EXTERNAL_ID, LMS, fixture_names, load_event, run, to_log_line
 from .test_golden import REJECTED
 
 
@@ -113,7 +113,7 @@ def test_tracking_signal_payload() -> None:
 
 def test_the_shared_tracking_log_replays() -> None:
     """The real log sample: prefixes, a broken line, page views, server events."""
-    from .conftest import FIXTURES
+    from .support import FIXTURES
 
     lines = (FIXTURES / "tracking.log").read_bytes().splitlines()
     result = run(lines)

@@ -13,7 +13,7 @@ from oars_platform.xapi import ActorMode, Rejection, supported_events
 from oars_platform.xapi.results import BatchResult
 from oars_platform.xapi.validation import validate_statement
 
-from .conftest import fixture_names, load_event, run
+from .support import fixture_names, load_event, run
 
 FIXTURE_EVENTS = [load_event(name) for name in fixture_names()]
 NAMES = [*supported_events(), "/courses/course-v1:a+b+c/courseware/", "edx.unknown", ""]

@@ -10,7 +10,7 @@ import pytest
 from oars_platform.xapi import CachedLookups, Reason, TransformConfig, transform_batch
 from oars_platform.xapi.registry import Registry
 
-from .conftest import LMS, FakeFetchers, load_event, run
+from .support import LMS, FakeFetchers, load_event, run
 
 
 def _one_rejection(events: list[Any], **config: Any) -> Any:

@@ -12,7 +12,7 @@ from benchmarks.corpus import generate, to_log_line
 from oars_platform.xapi import CachedLookups, TransformConfig, transform_batch
 from oars_platform.xapi.validation import is_language_tag, validate_statement
 
-from .conftest import FIXTURES, fixture_names, load_event, load_expected, run
+from .support import FIXTURES, fixture_names, load_event, load_expected, run
 from .test_golden import REJECTED
 
 VALID: dict[str, Any] = {

@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from oars_platform import __version__
 from oars_platform.xapi import CachedLookups, TransformConfig, transform_batch
 from oars_platform.xapi.config import ActorMode
@@ -99,8 +97,3 @@ def to_log_line(event: dict[str, Any], *, event_as_string: bool = True, prefix: 
     line["time"] = event.get("timestamp", event.get("time"))
     line["event_type"] = event["name"]
     return prefix + json.dumps(line)
-
-
-@pytest.fixture
-def fetchers() -> FakeFetchers:
-    return FakeFetchers()
