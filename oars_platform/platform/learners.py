@@ -5,7 +5,7 @@ so both produce tuples of the same shape for the same serializer. Reads use ``va
 several times faster, and nothing lazy escapes this module) and keyset pagination (``pk > last ORDER BY pk LIMIT
 n``), which costs the same on the last page as on the first and never holds a whole table. Course ids are read as
 text (a SQL ``CAST``) rather than through the platform's ``CourseKeyField``, whose parsing of every key would cost
-more than the rest of the row.
+more than the rest of the row; times that end up as text in ClickHouse are cast the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ class Source:
     """One platform table: the model (imported only when read) and the values read, by output name."""
 
     model: str
-    #: ``(output name, ORM path)``; a path of ``"text:<field>"`` reads that course-key column as plain text.
+    #: ``(output name, ORM path)``; ``"text:<field>"`` reads the column as text in SQL (a course key without parsing
+    #: it, a UTC time without building a datetime), for columns that are text in ClickHouse anyway.
     fields: tuple[tuple[str, str], ...]
     #: ORM filters selecting one learner's row(s): the user field and, for per-course tables, the course field.
     user_field: str = "user_id"
@@ -61,7 +62,7 @@ SOURCES: dict[str, Source] = {
         fields=(
             ("id", "id"),
             ("course_key", "text:course_id"),
-            ("created", "created"),
+            ("created", "text:created"),
             ("is_active", "is_active"),
             ("mode", "mode"),
             ("username", "user__username"),

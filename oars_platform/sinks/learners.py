@@ -37,6 +37,11 @@ def _text(values: Iterable[Any]) -> list[str]:
     return ["" if value is None else str(value) for value in values]
 
 
+def _utc_text(values: Iterable[str | None]) -> list[str]:
+    """A UTC time the database returned as text (``YYYY-MM-DD HH:MM:SS[.ffffff]``), marked as UTC like Aspects'."""
+    return [f"{value}+00:00" if value else "" for value in values]
+
+
 def _stamps(stamp: Stamp, count: int) -> dict[str, list[str]]:
     return {"dump_id": [stamp.dump_id] * count, "time_last_dumped": [stamp.text] * count}
 
@@ -60,7 +65,7 @@ def build_enrollment(page: Page, stamp: Stamp) -> Columns:
     return {
         "id": cols["id"],
         "course_key": cols["course_key"],
-        "created": _text(cols["created"]),
+        "created": _utc_text(cols["created"]),
         "is_active": cols["is_active"],
         "mode": cols["mode"],
         "username": cols["username"],

@@ -52,13 +52,14 @@ def changed_rows(client: ClickHouseClient, databases: Databases, freshness: Fres
     newest = ", ".join(f"argMax({identifier(name)}, {version})" for name in freshness.compare)
     key = identifier(freshness.key)
     table = qualified(getattr(databases, freshness.role), freshness.table)
-    sql = (
-        f"SELECT {key}, {newest} FROM {table} "  # noqa: S608 - identifiers are code constants, checked and quoted
-        f"WHERE {key} IN {{keys:Array({freshness.key_type})}} GROUP BY {key}"
-    )
+    if freshness.key_type.startswith(("Int", "UInt")):
+        # Pages are primary-key ranges: bound the range rather than sending every key.
+        where, params = f"{key} BETWEEN {{low:Int64}} AND {{high:Int64}}", {"low": min(keys), "high": max(keys)}
+    else:
+        where, params = f"{key} IN {{keys:Array({freshness.key_type})}}", {"keys": keys}
+    sql = f"SELECT {key}, {newest} FROM {table} WHERE {where} GROUP BY {key}"  # noqa: S608 - checked identifiers
     stored = {
-        _comparable(row[0]): tuple(_comparable(value) for value in row[1:])
-        for row in client.query(sql, {"keys": keys}).rows
+        _comparable(row[0]): tuple(_comparable(value) for value in row[1:]) for row in client.query(sql, params).rows
     }
     compared = [columns[name] for name in freshness.compare]
     return [
