@@ -4,8 +4,8 @@ Shapes accepted by `normalize`:
 
 * the live eventtracking dict `{name, timestamp, context, data}` (timestamp a datetime or an ISO string);
 * a tracking.log line, as a dict or as str/bytes, optionally behind a syslog/logging prefix (ERB's replay regex
-  `^.*?(\\{.*\\})\\s*$`): `event` (dict or JSON string) becomes `data` and is kept; `time` stands in for a missing
-  `timestamp`;
+  `^.*?(\\{.*\\})\\s*$`): `event` (dict or JSON text) becomes `data` and is kept; a string that is not JSON text
+  (browser `problem_check` logs its URL-encoded form) stays a string; `time` stands in for a missing `timestamp`;
 * the `TRACKING_EVENT_EMITTED` signal payload, via `from_tracking_signal`.
 
 Field lookup replaces ERB's recursive `find_nested` with a fixed order: top level, then `context`. That order finds
