@@ -26,14 +26,18 @@ from oars_platform.xapi.registry import register
 from oars_platform.xapi.results import invalid, missing
 
 ResultBuilder = Callable[[Event], dict[str, Any] | None]
+_EXACT_INT = 2**53  # ints below this convert to float exactly
 
 
 def seconds(value: Any, field_name: str) -> float | None:
     """ERB `convert_seconds_to_float`: round to 3 decimals; numeric strings accepted, None passes through."""
     if value is None:
         return None
-    if type(value) is float and math.isfinite(value):
+    kind = type(value)
+    if kind is float and math.isfinite(value):
         return round(value, 3)
+    if kind is int and -_EXACT_INT < value < _EXACT_INT:
+        return float(value)
     if isinstance(value, str):
         try:
             value = float(value)
