@@ -13,7 +13,8 @@ class DeadLetter(models.Model):
     """A batch of work that failed every retry; ``replay_failed_events`` sends it again."""
 
     KIND_TRACKING = "tracking"
-    KIND_CHOICES = [(KIND_TRACKING, "tracking events")]
+    KIND_COURSE_DUMP = "course_dump"
+    KIND_CHOICES = [(KIND_TRACKING, "tracking events"), (KIND_COURSE_DUMP, "course dump")]
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(max_length=32, choices=KIND_CHOICES, default=KIND_TRACKING)

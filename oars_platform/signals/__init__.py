@@ -30,4 +30,13 @@ RECEIVERS: tuple[Receiver, ...] = (
     Receiver("on_tracking_event_emitted", "openedx_events.analytics.signals.TRACKING_EVENT_EMITTED"),
     # Learner data (enrollment, grade, passing, certificate, cohort): one receiver, routed by event type; LMS only.
     *(Receiver("on_learner_event", path, (LMS,)) for path in LEARNER_SIGNALS),
+    # Course structure (signals/courses.py). They fire where content is written (Studio); openedx-events also reach
+    # whichever service consumes them from the event bus, so both services listen, and the debounce coalesces.
+    Receiver("on_course_published", "xmodule.modulestore.django.COURSE_PUBLISHED"),
+    Receiver("on_course_deleted", "xmodule.modulestore.django.COURSE_DELETED"),
+    Receiver(
+        "on_course_catalog_info_changed", "openedx_events.content_authoring.signals.COURSE_CATALOG_INFO_CHANGED"
+    ),
+    Receiver("on_xblock_published", "openedx_events.content_authoring.signals.XBLOCK_PUBLISHED"),
+    Receiver("on_xblock_deleted", "openedx_events.content_authoring.signals.XBLOCK_DELETED"),
 )

@@ -52,9 +52,11 @@ class Reader:
         return rows[0] if rows else None
 
     def dumps(self, course_key: str) -> int:
+        """Dumps of the course so far (the per-dump block table keeps every generation; the ledger merges)."""
         return int(
             self.clickhouse.client.query(
-                f"SELECT count() FROM `{self.db.oars}`.course_dumps WHERE course_key = {{k:String}}", {"k": course_key}
+                f"SELECT uniqExact(dump_id) FROM `{self.db.oars}`.course_block_dumps WHERE course_key = {{k:String}}",
+                {"k": course_key},
             ).scalar()
         )
 

@@ -1,0 +1,139 @@
+"""``./manage.py cms dump_courses_to_clickhouse``: backfill course overviews and published blocks into ClickHouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from oars_platform.conf import get_config
+from oars_platform.sources.course_backfill import BackfillOptions, BackfillSummary, plan_backfill, run_backfill
+from oars_platform.sources.course_structure import CourseSource
+
+
+def _time(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--skip-dumped-since needs an ISO 8601 time, got {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+class Command(BaseCommand):
+    """Plan with one ClickHouse query, dump in-process (or fan out to Celery), print a summary."""
+
+    help = (
+        "Dump courses (overview + every published block, and their CCXs) into ClickHouse: event_sink.course_overviews"
+        " / course_blocks (Aspects history) and the oars current-state tables. By default every course of the "
+        "modulestore, skipping those unchanged since their last dump; reruns and interrupted runs never duplicate "
+        "what reports see. Exits non-zero if any course failed."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        """The options; each one's help says what it changes."""
+        parser.add_argument("--courses", nargs="+", default=[], metavar="KEY", help="Dump only these course keys.")
+        parser.add_argument(
+            "--courses-to-skip", nargs="+", default=[], metavar="KEY", help="Never dump these course keys."
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Dump even courses unchanged since their last dump (a new version)."
+        )
+        parser.add_argument(
+            "--skip-dumped-since",
+            type=_time,
+            metavar="ISO_TIME",
+            help="Skip courses dumped at or after this time, even with --force: resumes an interrupted forced run "
+            "(the run prints its start time).",
+        )
+        parser.add_argument("--limit", type=int, help="Dump at most this many courses (after skipping).")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            help="Blocks per ClickHouse insert (default OARS_COURSE_DUMP_BATCH_SIZE).",
+        )
+        parser.add_argument(
+            "--via-celery",
+            action="store_true",
+            help="Queue one Celery task per course for the workers instead of dumping in this process.",
+        )
+        parser.add_argument(
+            "--olx",
+            nargs="+",
+            default=[],
+            metavar="PATH",
+            help="Read these OLX course exports (folders or .tar.gz) instead of the modulestore.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Plan, dump, summarise; raise CommandError (exit 1) when any course failed."""
+        if options["batch_size"] is not None and options["batch_size"] <= 0:
+            raise CommandError("--batch-size must be a positive number of blocks")
+        if options["olx"] and options["via_celery"]:
+            raise CommandError("--olx reads files on this machine: it cannot be combined with --via-celery")
+        started = dt.datetime.now(dt.UTC)
+        source = self._source(options["olx"])
+        backfill = BackfillOptions(
+            courses=options["courses"],
+            skip=options["courses_to_skip"],
+            force=options["force"],
+            limit=options["limit"],
+            skip_dumped_since=options["skip_dumped_since"],
+        )
+        plan = plan_backfill(source, backfill)
+        self.stdout.write(
+            f"{len(plan.to_dump)} course(s) to dump, {len(plan.skipped)} skipped; started {started.isoformat()}"
+            + (f" (resume with --force --skip-dumped-since {started.isoformat()})" if backfill.force else "")
+        )
+        if options["via_celery"]:
+            self._queue(plan.to_dump)
+            return
+        with tqdm(total=len(plan.to_dump), unit="course", file=self.stderr, dynamic_ncols=True) as progress:
+            summary = run_backfill(
+                source, plan, batch_size=options["batch_size"], on_course=lambda _key: progress.update(1)
+            )
+        self._summarise(summary)
+
+    @staticmethod
+    def _source(olx: list[str]) -> CourseSource:
+        if olx:
+            from oars_platform.sources.olx import OlxSource
+            from oars_platform.sources.olx_files import OlxError
+
+            source = OlxSource(olx)
+            try:
+                source.list_courses()
+            except OlxError as exc:
+                raise CommandError(str(exc)) from exc
+            return source
+        from oars_platform.platform.modulestore import ModulestoreSource
+
+        return ModulestoreSource()
+
+    def _queue(self, keys: list[str]) -> None:
+        from oars_platform.tasks.courses import dump_course_task
+
+        queue = get_config().celery_queue
+        for key in tqdm(keys, unit="course", file=self.stderr, dynamic_ncols=True):
+            if queue:
+                dump_course_task.apply_async((key,), queue=queue)
+            else:
+                dump_course_task.apply_async((key,))
+        self.stdout.write(self.style.SUCCESS(f"Queued {len(keys)} course dump(s) for the Celery workers."))
+
+    def _summarise(self, summary: BackfillSummary) -> None:
+        for key, reason in summary.failed.items():
+            self.stdout.write(self.style.ERROR(f"failed {key}: {reason}"))
+        reasons: dict[str, int] = {}
+        for reason in summary.skipped.values():
+            reasons[reason] = reasons.get(reason, 0) + 1
+        skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items())) or "none"
+        line = (
+            f"Dumped {len(summary.dumped)} course(s) ({len(summary.derived)} CCX, {summary.blocks} blocks); "
+            f"skipped {len(summary.skipped)} ({skipped}); failed {len(summary.failed)}."
+        )
+        if summary.failed:
+            self.stdout.write(self.style.ERROR(line))
+            raise CommandError(f"{len(summary.failed)} course(s) failed: {', '.join(sorted(summary.failed))}")
+        self.stdout.write(self.style.SUCCESS(line))
