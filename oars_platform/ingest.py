@@ -20,7 +20,7 @@ from oars_platform.clickhouse import ClickHouseClient, ClickHouseQueryError, get
 from oars_platform.clickhouse.sql import qualified
 from oars_platform.clickhouse.writer import insert_isolating
 from oars_platform.conf import OarsConfig, get_config
-from oars_platform.xapi import BatchResult, CachedLookups, Reason, TransformConfig, transform_batch
+from oars_platform.xapi import BatchResult, CachedLookups, Lookups, Reason, TransformConfig, transform_batch
 
 RAW_COLUMNS = ("event_id", "emission_time", "event")
 QUARANTINE_COLUMNS = ("received_at", "source", "reason", "event_name", "detail", "raw", "raw_truncated")
@@ -90,18 +90,31 @@ def reset_lookups() -> None:
         _lookups = None
 
 
-def transform(events: Sequence[Any]) -> BatchResult:
-    """Transform a batch with the configured settings and lookups (no ClickHouse)."""
-    return transform_batch(events, transform_config(get_config()), lookups())
+def transform(events: Sequence[Any], lookups_: Lookups | None = None) -> BatchResult:
+    """Transform a batch with the configured settings and lookups (no ClickHouse).
+
+    ``lookups_`` replaces the process-wide caches: replay workers resolve users through their parent process.
+    """
+    return transform_batch(events, transform_config(get_config()), lookups_ or lookups())
 
 
 def ingest(events: Sequence[Any], source: str, client: ClickHouseClient | None = None) -> IngestReport:
     """Transform ``events`` and write the statements, quarantine and counts (see the module docstring)."""
-    config = get_config()
+    return write_result(transform(events), source, client, events=len(events))
+
+
+def write_result(result: BatchResult, source: str, client: ClickHouseClient | None = None, *, events: int,
+                 config: OarsConfig | None = None) -> IngestReport:
+    """The write half of :func:`ingest`, for a batch transformed elsewhere (a replay worker process).
+
+    Only ``id``, ``emission_time``, ``event_name`` and ``json`` of each statement are read, so a caller may ship
+    statements between processes without their ``statement`` dicts. ``config`` defaults to the settings; a worker
+    process without Django passes its parent's.
+    """
+    config = config or get_config()
     client = client or get_client()
     received_at = dt.datetime.now(dt.UTC)
-    result = transform(events)
-    report = IngestReport(events=len(events))
+    report = IngestReport(events=events)
 
     statements, seen = [], set()
     for statement in result.statements:
