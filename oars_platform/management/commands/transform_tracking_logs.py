@@ -1,0 +1,134 @@
+"""``./manage.py lms transform_tracking_logs PATH...``: load a site's history from its tracking logs.
+
+Argument parsing, the progress bar and the closing summary live here; the work is ``oars_platform.replay``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from argparse import ArgumentTypeError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from oars_platform.clickhouse import ClickHouseError
+from oars_platform.conf import get_config
+from oars_platform.replay import ReplayError, ReplayOptions, ReplaySummary, replay
+from oars_platform.sources.tracking_logs import expand_paths
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+class Command(BaseCommand):
+    """Replay tracking log files through the live pipeline's transform and writer."""
+
+    help = (
+        "Transform Open edX tracking log files (tracking.log lines, plain or gzip, with or without a syslog/logging "
+        "prefix) into xAPI statements and store them in ClickHouse through the same transform and writer as the "
+        "live pipeline. Statement ids equal event-routing-backends', so replaying a log twice, or a log ERB "
+        "already loaded, stores nothing twice. Events we do not transform are counted as skipped, not quarantined; "
+        "events the transform refuses are quarantined with their reason."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        """PATH..., --processes, --batch-size, --dry-run, --limit, --no-progress."""
+        parser.add_argument(
+            "paths", nargs="+", metavar="PATH",
+            help="Tracking log files, directories (read recursively) or glob patterns (quote them; ** allowed). "
+                 "gzip files are recognised by their content, whatever their name.",
+        )
+        parser.add_argument(
+            "--processes", type=positive_int, default=1,
+            help="Worker processes that parse and transform (default 1: all in this process). With the embedded "
+                 "engine (chdb://) the workers send rows back and this process alone writes; with a server URL "
+                 "each worker writes its own batches.",
+        )
+        parser.add_argument(
+            "--batch-size", type=positive_int, default=5000,
+            help="Lines per batch (default 5000): the events we transform among them are transformed and "
+                 "inserted together, so a batch holds at most this many events.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true",
+            help="Parse, transform and validate every statement against the xAPI schema, but write nothing to "
+                 "ClickHouse; the summary shows the same counts a real run would, plus invalid statements.",
+        )
+        parser.add_argument(
+            "--limit", type=positive_int, default=None,
+            help="Stop after this many lines in total (over all files, in order); for a trial run.",
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true",
+            help="Do not draw the progress bar on stderr (it is also off when stderr is not a terminal).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Expand the paths, replay, print the summary; exit non-zero if events are waiting for a retry."""
+        try:
+            paths = [str(path) for path in expand_paths(options["paths"])]
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from exc
+        replay_options = ReplayOptions(batch_size=options["batch_size"], processes=options["processes"],
+                                       dry_run=options["dry_run"], limit=options["limit"])
+        bar = self._progress_bar(paths, options)
+        try:
+            summary = replay(paths, get_config(), replay_options, self._updater(bar) if bar else None)
+        except (ReplayError, ClickHouseError) as exc:
+            raise CommandError(f"Replay stopped: {exc}. Rerun the same command: statements already written are "
+                               "not stored twice.") from exc
+        finally:
+            if bar is not None:
+                bar.close()
+        self._print_summary(summary, replay_options)
+        if summary.rejected.get("lookup_failed"):
+            raise CommandError(f"{summary.rejected['lookup_failed']} events could not be resolved (users or courses "
+                               "lookup failed); rerun the command once the database is reachable.")
+
+    def _progress_bar(self, paths: list[str], options: dict[str, Any]) -> Any:
+        if options["no_progress"] or not sys.stderr.isatty():
+            return None
+        from tqdm import tqdm
+
+        total = sum(os.path.getsize(path) for path in paths)
+        return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                    desc="tracking logs", dynamic_ncols=True)
+
+    @staticmethod
+    def _updater(bar: Any) -> Any:
+        def update(read: int, summary: ReplaySummary) -> None:
+            bar.set_postfix(events=summary.events, lines=summary.lines, refresh=False)
+            bar.update(read)
+
+        return update
+
+    def _print_summary(self, summary: ReplaySummary, options: ReplayOptions) -> None:
+        out = self.stdout.write
+        out(f"Files: {summary.files}")
+        out(f"Lines read: {summary.lines}")
+        out(f"Events transformed: {summary.transformed} of {summary.events} handed to the transform")
+        if options.dry_run:
+            out(f"Statements: {summary.statements} produced, none written (dry run)")
+        else:
+            out(f"Statements: {summary.statements} produced, {summary.written} written")
+        out(f"Skipped lines: {sum(summary.skipped.values())}")
+        for reason, count in sorted(summary.skipped.items()):
+            out(f"  {reason}: {count}")
+        out(f"Rejected events: {sum(summary.rejected.values())}")
+        for reason, count in sorted(summary.rejected.items()):
+            out(f"  {reason}: {count}")
+        if options.dry_run:
+            out(f"Invalid statements: {summary.invalid}")
+            for error, count in summary.invalid_errors.most_common(10):
+                out(f"  {error}: {count}")
+        for error in summary.file_errors:
+            self.stderr.write(f"unreadable: {error}")

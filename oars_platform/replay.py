@@ -1,0 +1,490 @@
+"""Replay tracking logs through the live pipeline's transform and writer (``oars_platform.ingest``).
+
+The log is cut into chunks of ``batch_size`` lines (``sources.tracking_logs``); each chunk is parsed, filtered to the
+events we transform, transformed as one batch and written as one batch. Statement ids are deterministic (ERB's), so
+replaying a log twice, or a log ERB already loaded, stores nothing new.
+
+What is filtered out before the transform is *skipped*, not quarantined: a tracking log is mostly page views and
+events we do not transform, and quarantining them would flood the quarantine table. What the transform refuses is
+*rejected* and quarantined through ``ingest.write_result``, exactly as in the live pipeline.
+
+Several processes (``processes > 1``): the parent reads and decompresses the files and hands chunks of raw lines to
+worker processes (``spawn``: no inherited ClickHouse engine, database connection or threads), which parse and
+transform. Workers never touch the Django database: they resolve users and course names through the parent
+(:class:`_ParentFetchers`), which answers from its own cached lookups. Who writes depends on the ClickHouse URL:
+
+* embedded engine (``chdb://``): chdb allows one process per data path, so workers send statement rows and
+  rejections back and the parent alone writes them;
+* a server: each worker writes its own batches over its own connection, and sends back only counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import multiprocessing as mp
+import os
+import queue
+import threading
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from oars_platform.clickhouse import ClickHouseClient, from_url
+from oars_platform.clickhouse.client import parse_url
+from oars_platform.conf import OarsConfig
+from oars_platform.ingest import INSERT_REJECTED, IngestReport, transform_config, write_result
+from oars_platform.ingest import lookups as process_lookups
+from oars_platform.sources.tracking_logs import Chunk, FileError, Skip, iter_chunks, parse_line
+from oars_platform.xapi import (
+    BatchResult,
+    CachedLookups,
+    Lookups,
+    Reason,
+    Rejection,
+    TransformedStatement,
+    supported_events,
+    transform_batch,
+)
+from oars_platform.xapi.page_view import is_page_view
+
+SOURCE = "replay:tracking_log"
+WRITE, KEEP, SEND_BACK, VALIDATE = "write", "keep", "send_back", "validate"
+
+
+class ReplayError(RuntimeError):
+    """A worker process failed (a bug, or ClickHouse refused a whole batch); the traceback is in the message."""
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    """How to replay. ``limit`` counts lines over all files; ``dry_run`` transforms and validates, writes nothing."""
+
+    batch_size: int = 5000
+    processes: int = 1
+    dry_run: bool = False
+    limit: int | None = None
+    source: str = SOURCE
+
+
+@dataclass
+class ChunkOutcome:
+    """What one chunk became. ``result`` carries rows for the parent to write (embedded engine, several processes)."""
+
+    lines: int = 0
+    events: int = 0
+    transformed: int = 0
+    statements: int = 0
+    written: int = 0
+    invalid: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    invalid_errors: Counter[str] = field(default_factory=Counter)
+    result: BatchResult | None = None
+    transformed_by: int = 0  # process ids: who transformed and who wrote this chunk (0: nobody)
+    written_by: int = 0
+
+
+@dataclass
+class ReplaySummary:
+    """Totals over the whole replay, for the command's closing report and for tests."""
+
+    files: int = 0
+    lines: int = 0
+    events: int = 0
+    transformed: int = 0
+    statements: int = 0
+    written: int = 0
+    invalid: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    invalid_errors: Counter[str] = field(default_factory=Counter)
+    file_errors: list[str] = field(default_factory=list)
+    transformers: set[int] = field(default_factory=set)
+    writers: set[int] = field(default_factory=set)
+
+    def add(self, outcome: ChunkOutcome) -> None:
+        """Fold one chunk's counts in."""
+        self.transformers.add(outcome.transformed_by)
+        if outcome.written_by:
+            self.writers.add(outcome.written_by)
+        for name in ("lines", "events", "transformed", "statements", "written", "invalid"):
+            setattr(self, name, getattr(self, name) + getattr(outcome, name))
+        self.skipped.update(outcome.skipped)
+        self.rejected.update(outcome.rejected)
+        self.invalid_errors.update(outcome.invalid_errors)
+
+
+Progress = Callable[[int, ReplaySummary], None]
+
+
+def event_filter(config: OarsConfig) -> Callable[[str], bool]:
+    """True for event names the transform would take (the same rules as its registry and settings)."""
+    names = frozenset(supported_events())
+    if config.enabled_events is not None:
+        names &= config.enabled_events
+    page_views = config.page_views_enabled
+    return lambda name: name in names or (page_views and is_page_view(name))
+
+
+class ChunkProcessor:
+    """Parse, filter, transform and then write, send back or validate one chunk at a time (any process)."""
+
+    def __init__(self, config: OarsConfig, lookups: Lookups, mode: str, source: str,
+                 client: ClickHouseClient | None = None) -> None:
+        self.config = config
+        # Events go to the transform as the dicts we already parsed, with the size check done here on the line's
+        # own text (`max_event_bytes`), not by re-serialising every dict: an oversize line is handed over as
+        # bytes, so the transform still rejects (and quarantines) it as `oversize`.
+        self.max_bytes = config.max_event_bytes
+        self.transform_config = dataclasses.replace(transform_config(config), max_event_bytes=0)
+        self.lookups = lookups
+        self.mode = mode
+        self.source = source
+        self.client = client
+        self.wanted = event_filter(config)
+
+    def process(self, lines: list[bytes]) -> ChunkOutcome:
+        """Counts for ``lines``; in write mode the batch is in ClickHouse when this returns."""
+        outcome = ChunkOutcome(lines=len(lines), transformed_by=os.getpid())
+        skipped = outcome.skipped
+        wanted = self.wanted
+        max_bytes = self.max_bytes
+        events: list[dict[str, Any]] = []
+        oversize: list[Rejection] = []
+        for line in lines:
+            parsed = parse_line(line)
+            if isinstance(parsed, Skip):
+                skipped[parsed] += 1
+            elif not wanted(parsed[0]["name"]):
+                skipped[Skip.NOT_TRANSFORMED] += 1
+            elif max_bytes and len(parsed[1]) > max_bytes:
+                oversize.append(Rejection(Reason.OVERSIZE, f"event larger than {max_bytes} bytes",
+                                          parsed[0]["name"], parsed[1].decode("utf-8", "replace")))
+            else:
+                events.append(parsed[0])
+        outcome.events = len(events) + len(oversize)
+        if not outcome.events:
+            return outcome
+        result = transform_batch(events, self.transform_config, self.lookups) if events else BatchResult()
+        result.rejections.extend(oversize)
+        outcome.transformed = outcome.events - len(result.rejections)
+        outcome.statements = len({statement.id for statement in result.statements})
+        outcome.rejected.update(str(rejection.reason) for rejection in result.rejections)
+        if self.mode == WRITE:
+            self._write(result, outcome)
+        elif self.mode == KEEP:
+            outcome.result = result
+        elif self.mode == SEND_BACK:
+            outcome.result = BatchResult([_slim(s) for s in result.statements], result.rejections)
+        else:
+            self._validate(result, outcome)
+        return outcome
+
+    def _write(self, result: BatchResult, outcome: ChunkOutcome) -> None:
+        _record_write(outcome, write_result(result, self.source, self.client, events=outcome.events,
+                                            config=self.config))
+
+    def _validate(self, result: BatchResult, outcome: ChunkOutcome) -> None:
+        from oars_platform.xapi.validation import validate_statement  # jsonschema: only needed for --dry-run
+
+        for statement in result.statements:
+            errors = validate_statement(statement.statement, allow_erb_parity=True)
+            if errors:
+                outcome.invalid += 1
+                outcome.invalid_errors.update(error.split(":", 1)[0] + ": " + error.rsplit("[", 1)[-1].rstrip("]")
+                                              for error in errors)
+
+
+def _record_write(outcome: ChunkOutcome, report: IngestReport) -> None:
+    """Statements ClickHouse took, and the ones it refused (quarantined by the writer as ``insert_rejected``)."""
+    outcome.written = report.statements
+    outcome.written_by = os.getpid()
+    if report.outcomes.get(INSERT_REJECTED):
+        outcome.rejected[INSERT_REJECTED] += report.outcomes[INSERT_REJECTED]
+
+
+def _slim(statement: TransformedStatement) -> TransformedStatement:
+    """The columns the writer needs, without the statement dict (half the bytes to pickle)."""
+    return TransformedStatement(statement.id, statement.emission_time, statement.event_name, {}, statement.json)
+
+
+def replay(paths: Iterable[str], config: OarsConfig, options: ReplayOptions,
+           progress: Progress | None = None) -> ReplaySummary:
+    """Replay every file in ``paths`` (already expanded) and return the totals."""
+    # Every batch allocates ~100 objects per event; without this, each full collection would also walk the whole
+    # of Django and our modules, long-lived objects the replay never frees (about a tenth of the run time).
+    gc.collect()
+    gc.freeze()
+    try:
+        return _replay(list(paths), config, options, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _replay(paths: list[str], config: OarsConfig, options: ReplayOptions, progress: Progress | None
+            ) -> ReplaySummary:
+    summary = ReplaySummary(files=len(paths))
+    chunks = _chunks(paths, options, summary)
+    if options.processes > 1:
+        _ParallelReplay(config, options, summary, progress).run(chunks)
+        return summary
+    if options.dry_run:
+        processor = ChunkProcessor(config, process_lookups(), VALIDATE, options.source)
+        for chunk, read in chunks:
+            summary.add(processor.process(chunk.lines))
+            if progress:
+                progress(read, summary)
+        return summary
+    processor = ChunkProcessor(config, process_lookups(), KEEP, options.source)
+    writer = _Writer(config, options.source)
+
+    def count(written: Iterable[tuple[ChunkOutcome, Any]]) -> None:
+        for outcome, read in written:
+            summary.add(outcome)
+            if progress:
+                progress(read, summary)
+
+    try:
+        for chunk, read in chunks:
+            writer.put(processor.process(chunk.lines), read)
+            count(writer.finished())
+    finally:
+        count(writer.close())
+    return summary
+
+
+class _Writer:
+    """Writes transformed batches on one background thread, so ClickHouse's insert overlaps the next transform.
+
+    chdb and the native driver do most of an insert outside the GIL, and a replay on one process is otherwise
+    transform, insert, transform, insert. At most ``depth`` batches wait (memory stays bounded). Written outcomes
+    come back through :meth:`finished` on the caller's thread, in order; a write error is raised there too.
+    """
+
+    def __init__(self, config: OarsConfig, source: str, depth: int = 2) -> None:
+        self.config = config
+        self.source = source
+        self._todo: queue.Queue[tuple[ChunkOutcome, Any] | None] = queue.Queue(maxsize=depth)
+        self._done: queue.Queue[tuple[ChunkOutcome, Any]] = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="oars-replay-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._todo.get()) is not None:
+            outcome, token = item
+            if outcome.result is not None and self._error is None:
+                try:
+                    _record_write(outcome, write_result(outcome.result, self.source, events=outcome.events,
+                                                        config=self.config))
+                except BaseException as exc:  # re-raised on the caller's thread
+                    self._error = exc
+            outcome.result = None
+            self._done.put((outcome, token))
+
+    def put(self, outcome: ChunkOutcome, token: Any) -> None:
+        """Queue ``outcome`` (its ``result`` is written); blocks while ``depth`` batches are waiting."""
+        self._raise()
+        self._todo.put((outcome, token))
+
+    def finished(self) -> list[tuple[ChunkOutcome, Any]]:
+        """Outcomes written since the last call (without waiting)."""
+        items = []
+        while True:
+            try:
+                items.append(self._done.get_nowait())
+            except queue.Empty:
+                break
+        self._raise()
+        return items
+
+    def close(self) -> list[tuple[ChunkOutcome, Any]]:
+        """Wait for every queued batch; the outcomes not yet returned by :meth:`finished`."""
+        self._todo.put(None)
+        self._thread.join()
+        return self.finished()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+def _chunks(paths: list[str], options: ReplayOptions, summary: ReplaySummary) -> Iterator[tuple[Chunk, int]]:
+    """Chunks of every file in order, with the disk bytes read since the previous chunk; file errors are noted."""
+    remaining = options.limit
+    for path in paths:
+        if remaining is not None and remaining <= 0:
+            return
+        position = 0
+        for item in iter_chunks(path, options.batch_size, remaining):
+            if isinstance(item, FileError):
+                summary.file_errors.append(f"{item.path}: {item.detail}")
+                summary.skipped[Skip.UNREADABLE_FILE] += 1
+                continue
+            if remaining is not None:
+                remaining -= len(item.lines)
+            yield item, item.read_to - position
+            position = item.read_to
+
+
+class _ParentFetchers:
+    """Bulk fetchers for a worker's ``CachedLookups`` that ask the parent process (which owns the database)."""
+
+    def __init__(self, worker: int, requests: Any, replies: Any) -> None:
+        self.worker = worker
+        self.requests = requests
+        self.replies = replies
+
+    def _ask(self, kind: str, *args: Any) -> dict[Any, str]:
+        self.requests.put(("lookup", self.worker, kind, args))
+        ok, value = self.replies.get()
+        if not ok:
+            raise RuntimeError(f"lookup failed in the parent process: {value}")
+        return value
+
+    def fetch_actors(self, refs: set[Any], mode: Any) -> dict[Any, str]:
+        """Actor values for ``refs`` (see ``Lookups.actors``)."""
+        return self._ask("actors", refs, mode)
+
+    def fetch_course_names(self, course_ids: set[str]) -> dict[str, str]:
+        """Course display names (see ``Lookups.course_names``)."""
+        return self._ask("course_names", course_ids)
+
+
+def _worker_main(worker: int, config: OarsConfig, mode: str, source: str, tasks: Any, results: Any,
+                 replies: Any) -> None:
+    """A worker process: take chunks until the ``None`` sentinel; report each outcome, or the first failure."""
+    try:
+        fetchers = _ParentFetchers(worker, results, replies)
+        lookups = CachedLookups(fetchers.fetch_actors, fetchers.fetch_course_names,
+                                actor_maxsize=config.lookup_cache_size, actor_ttl=config.lookup_cache_ttl,
+                                course_maxsize=config.lookup_cache_size, course_ttl=config.lookup_cache_ttl)
+        client = None
+        if mode == WRITE:
+            client = from_url(config.clickhouse_url, connect_timeout=config.connect_timeout,
+                              send_receive_timeout=config.send_receive_timeout)
+        processor = ChunkProcessor(config, lookups, mode, source, client)
+        while (task := tasks.get()) is not None:
+            index, lines = task
+            results.put(("done", worker, index, processor.process(lines)))
+        if client is not None:
+            client.close()
+    except BaseException:  # a worker must always report, or the parent would wait forever
+        results.put(("failed", worker, None, traceback.format_exc()))
+
+
+def worker_mode(clickhouse_url: str, dry_run: bool) -> str:
+    """What worker processes do with a transformed batch.
+
+    Validate it (dry run); write it themselves when ClickHouse is a server (it takes many connections); or send it
+    back for the parent to write when it is the embedded engine (chdb allows one process per data path).
+    """
+    if dry_run:
+        return VALIDATE
+    return SEND_BACK if parse_url(clickhouse_url).embedded else WRITE
+
+
+class _ParallelReplay:
+    """The parent's side: feed chunks, answer lookups, write (embedded engine) and count."""
+
+    def __init__(self, config: OarsConfig, options: ReplayOptions, summary: ReplaySummary,
+                 progress: Progress | None) -> None:
+        self.config = config
+        self.options = options
+        self.summary = summary
+        self.progress = progress
+        self.mode = worker_mode(config.clickhouse_url, options.dry_run)
+        self.parent_writes = self.mode == SEND_BACK
+        self.lookups = process_lookups()
+        self.read: dict[int, int] = {}
+        self.writer: _Writer | None = None
+
+    def run(self, chunks: Iterator[tuple[Chunk, int]]) -> None:
+        """Process every chunk; raises :class:`ReplayError` if a worker fails."""
+        ctx = mp.get_context("spawn")
+        count = self.options.processes
+        tasks = ctx.Queue(maxsize=count * 2)
+        results = ctx.Queue()
+        replies = [ctx.Queue() for _ in range(count)]
+        workers = [
+            ctx.Process(target=_worker_main, name=f"oars-replay-{index}", daemon=True,
+                        args=(index, self.config, self.mode, self.options.source, tasks, results, replies[index]))
+            for index in range(count)
+        ]
+        for process in workers:
+            process.start()
+        self.writer = _Writer(self.config, self.options.source) if self.parent_writes else None
+        try:
+            self._loop(chunks, tasks, results, replies, workers)
+            for _ in workers:
+                tasks.put(None)
+            for process in workers:
+                process.join()
+        finally:
+            for process in workers:
+                if process.is_alive():
+                    process.terminate()
+                    process.join()
+            for channel in (tasks, results, *replies):  # never hang at exit on a pipe nobody reads any more
+                channel.cancel_join_thread()
+            if self.writer is not None:
+                self._count(self.writer.close())
+
+    def _loop(self, chunks: Iterator[tuple[Chunk, int]], tasks: Any, results: Any, replies: list[Any],
+              workers: list[Any]) -> None:
+        limit = self.options.processes * 2
+        pending = 0
+        index = 0
+        exhausted = False
+        while True:
+            while not exhausted and pending < limit:
+                item = next(chunks, None)
+                if item is None:
+                    exhausted = True
+                    break
+                chunk, read = item
+                tasks.put((index, chunk.lines))
+                self.read[index] = read
+                index += 1
+                pending += 1
+            if pending == 0:
+                return
+            try:
+                kind, worker, task, payload = results.get(timeout=1.0)
+            except queue.Empty:
+                dead = [process.name for process in workers if not process.is_alive()]
+                if dead:
+                    raise ReplayError(f"worker process(es) died without reporting: {', '.join(dead)}") from None
+                continue
+            if kind == "lookup":
+                replies[worker].put(self._answer(task, payload))
+            elif kind == "done":
+                pending -= 1
+                self._done(task, payload)
+            else:
+                raise ReplayError(f"worker {worker} failed:\n{payload}")
+
+    def _answer(self, kind: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
+        try:
+            if kind == "actors":
+                return True, self.lookups.actors(*args)
+            return True, self.lookups.course_names(*args)
+        except Exception as exc:  # reported to the worker, whose transform rejects the batch as lookup_failed
+            return False, type(exc).__name__
+
+    def _done(self, index: int, outcome: ChunkOutcome) -> None:
+        if self.writer is not None:
+            self.writer.put(outcome, index)
+            self._count(self.writer.finished())
+        else:
+            self._count([(outcome, index)])
+
+    def _count(self, outcomes: Iterable[tuple[ChunkOutcome, int]]) -> None:
+        for outcome, index in outcomes:
+            self.summary.add(outcome)
+            if self.progress:
+                self.progress(self.read.pop(index, 0), self.summary)
