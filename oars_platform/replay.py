@@ -20,6 +20,7 @@ transform. Workers never touch the Django database: they resolve users and cours
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import multiprocessing as mp
@@ -125,8 +126,9 @@ def event_filter(config: OarsConfig) -> Callable[[str], bool]:
     names = frozenset(supported_events())
     if config.enabled_events is not None:
         names &= config.enabled_events
-    page_views = config.page_views_enabled
-    return lambda name: name in names or (page_views and is_page_view(name))
+    if config.page_views_enabled:
+        return lambda name: name in names or is_page_view(name)
+    return names.__contains__
 
 
 class ChunkProcessor:
@@ -227,13 +229,16 @@ def replay(paths: Iterable[str], config: OarsConfig, options: ReplayOptions,
 def _replay(paths: list[str], config: OarsConfig, options: ReplayOptions, progress: Progress | None
             ) -> ReplaySummary:
     summary = ReplaySummary(files=len(paths))
-    chunks = _chunks(paths, options, summary)
+    chunks = _prefetched(_chunks(paths, options))
     if options.processes > 1:
         _ParallelReplay(config, options, summary, progress).run(chunks)
         return summary
     if options.dry_run:
         processor = ChunkProcessor(config, process_lookups(), VALIDATE, options.source)
         for chunk, read in chunks:
+            if isinstance(chunk, FileError):
+                _file_error(summary, chunk)
+                continue
             summary.add(processor.process(chunk.lines))
             if progress:
                 progress(read, summary)
@@ -249,6 +254,9 @@ def _replay(paths: list[str], config: OarsConfig, options: ReplayOptions, progre
 
     try:
         for chunk, read in chunks:
+            if isinstance(chunk, FileError):
+                _file_error(summary, chunk)
+                continue
             writer.put(processor.process(chunk.lines), read)
             count(writer.finished())
     finally:
@@ -313,8 +321,8 @@ class _Writer:
             raise error
 
 
-def _chunks(paths: list[str], options: ReplayOptions, summary: ReplaySummary) -> Iterator[tuple[Chunk, int]]:
-    """Chunks of every file in order, with the disk bytes read since the previous chunk; file errors are noted."""
+def _chunks(paths: list[str], options: ReplayOptions) -> Iterator[tuple[Chunk | FileError, int]]:
+    """Chunks (or file errors) of every file in order, with the disk bytes read since the previous one."""
     remaining = options.limit
     for path in paths:
         if remaining is not None and remaining <= 0:
@@ -322,13 +330,53 @@ def _chunks(paths: list[str], options: ReplayOptions, summary: ReplaySummary) ->
         position = 0
         for item in iter_chunks(path, options.batch_size, remaining):
             if isinstance(item, FileError):
-                summary.file_errors.append(f"{item.path}: {item.detail}")
-                summary.skipped[Skip.UNREADABLE_FILE] += 1
+                yield item, 0
                 continue
             if remaining is not None:
                 remaining -= len(item.lines)
             yield item, item.read_to - position
             position = item.read_to
+
+
+def _prefetched[T](items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``items``, produced by a background thread at most ``depth`` ahead.
+
+    zlib inflates the next block outside the GIL while this thread transforms the current one. An exception in the
+    producer is raised here.
+    """
+    buffer: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put((True, item))
+            buffer.put((False, None))
+        except BaseException as exc:  # handed to the consumer
+            buffer.put((False, exc))
+
+    thread = threading.Thread(target=produce, name="oars-replay-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, value = buffer.get()
+            if not ok:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full buffer
+            with contextlib.suppress(queue.Empty):
+                buffer.get(timeout=0.1)
+
+
+def _file_error(summary: ReplaySummary, error: FileError) -> None:
+    summary.file_errors.append(f"{error.path}: {error.detail}")
+    summary.skipped[Skip.UNREADABLE_FILE] += 1
 
 
 class _ParentFetchers:
@@ -403,7 +451,7 @@ class _ParallelReplay:
         self.read: dict[int, int] = {}
         self.writer: _Writer | None = None
 
-    def run(self, chunks: Iterator[tuple[Chunk, int]]) -> None:
+    def run(self, chunks: Iterator[tuple[Chunk | FileError, int]]) -> None:
         """Process every chunk; raises :class:`ReplayError` if a worker fails."""
         ctx = mp.get_context("spawn")
         count = self.options.processes
@@ -434,7 +482,7 @@ class _ParallelReplay:
             if self.writer is not None:
                 self._count(self.writer.close())
 
-    def _loop(self, chunks: Iterator[tuple[Chunk, int]], tasks: Any, results: Any, replies: list[Any],
+    def _loop(self, chunks: Iterator[tuple[Chunk | FileError, int]], tasks: Any, results: Any, replies: list[Any],
               workers: list[Any]) -> None:
         limit = self.options.processes * 2
         pending = 0
@@ -447,6 +495,9 @@ class _ParallelReplay:
                     exhausted = True
                     break
                 chunk, read = item
+                if isinstance(chunk, FileError):
+                    _file_error(self.summary, chunk)
+                    continue
                 tasks.put((index, chunk.lines))
                 self.read[index] = read
                 index += 1

@@ -201,23 +201,30 @@ def parse_line(line: bytes) -> tuple[dict[str, Any], bytes] | Skip:
     ``^.*?(\\{.*\\})\\s*$``: the object runs from the first ``{`` to the last ``}``. The JSON text is returned so the
     transform can take the exact bytes (cheaper than re-serialising the dict, and quarantined verbatim).
     """
-    text = line.strip()
-    if not text:
-        return Skip.BLANK
-    if text[:1] != b"{":
+    event: Any = None
+    text = line
+    if line[:1] == b"{":  # the common case, a bare JSON line: one parse, no copies
+        try:
+            event = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            event = None
+    if event is None:
+        text = line.strip()
+        if not text:
+            return Skip.BLANK
         start = text.find(b"{")
         end = text.rfind(b"}")
         if start < 0 or end < start:
             return Skip.NOT_JSON
         text = text[start:end + 1]
-    try:
-        event = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return Skip.NOT_JSON
-    if not isinstance(event, dict):
+        try:
+            event = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return Skip.NOT_JSON
+    if type(event) is not dict:
         return Skip.NOT_JSON
     name = event.get("name")
-    if not isinstance(name, str) or not name:
+    if type(name) is not str or not name:
         return Skip.NO_NAME
     return event, text
 
