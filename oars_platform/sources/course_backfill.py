@@ -17,8 +17,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from oars_platform.clickhouse import ClickHouseClient, ClickHouseError
-from oars_platform.sources.course_dump import CourseNotFound, LastDump, dump_course, last_dumps
-from oars_platform.sources.course_structure import CourseListing, CourseSource
+from oars_platform.conf import get_config
+from oars_platform.sources.course_dump import (
+    CourseNotFound,
+    DumpedCourse,
+    LastDump,
+    last_dumps,
+    read_course,
+    write_snapshots,
+)
+from oars_platform.sources.course_structure import CourseListing, CourseSnapshot, CourseSource
 
 
 @dataclass(frozen=True)
@@ -96,21 +104,68 @@ def run_backfill(
     client: ClickHouseClient | None = None,
     on_course: Callable[[str], None] | None = None,
 ) -> BackfillSummary:
-    """Dump every planned course in this process; a failing course is recorded and the next one goes on."""
+    """Dump every planned course in this process; a failing course is recorded and the next one goes on.
+
+    Courses are read one by one and written in groups of about ``batch_size`` blocks (few, large inserts; memory
+    bounded by the batch, whatever the number of courses). If ClickHouse refuses a group, its courses are written
+    one by one so that only the failing ones are reported.
+    """
+    size = batch_size or get_config().course_dump_batch_size
     summary = BackfillSummary(skipped=dict(plan.skipped))
+    pending: list[tuple[str, list[CourseSnapshot]]] = []
+
+    def flush() -> None:
+        _write(pending, client, size, summary)
+        for key, _ in pending:
+            if on_course is not None:
+                on_course(key)
+        pending.clear()
+
     for key in plan.to_dump:
         try:
-            dumped = dump_course(source, key, client, batch_size)
-        except CourseNotFound as exc:
-            summary.failed[key] = str(exc)
-        except ClickHouseError as exc:
-            summary.failed[key] = f"ClickHouse: {type(exc).__name__}: {str(exc)[:200]}"
-        except Exception as exc:  # a broken course must not stop the backfill: report it and go on
-            summary.failed[key] = f"{type(exc).__name__}: {str(exc)[:200]}"
-        else:
-            summary.dumped.append(key)
-            summary.derived += [course.course_key for course in dumped[1:]]
-            summary.blocks += sum(course.blocks for course in dumped)
-        if on_course is not None:
-            on_course(key)
+            pending.append((key, read_course(source, key)))
+        except Exception as exc:  # a course that cannot be read must not stop the backfill
+            summary.failed[key] = _reason(exc)
+            if on_course is not None:
+                on_course(key)
+            continue
+        if sum(len(snapshot.blocks) for _, snapshots in pending for snapshot in snapshots) >= size:
+            flush()
+    flush()
     return summary
+
+
+def _write(
+    pending: list[tuple[str, list[CourseSnapshot]]],
+    client: ClickHouseClient | None,
+    size: int,
+    summary: BackfillSummary,
+) -> None:
+    if not pending:
+        return
+    try:
+        dumped = write_snapshots([snapshot for _, snapshots in pending for snapshot in snapshots], client, size)
+    except Exception:  # ClickHouse refused, or the rows of a course could not be built
+        for key, snapshots in pending:  # find the failing course(s); write the others
+            try:
+                _record(summary, key, write_snapshots(snapshots, client, size))
+            except Exception as exc:
+                summary.failed[key] = _reason(exc)
+        return
+    position = 0
+    for key, snapshots in pending:
+        _record(summary, key, dumped[position : position + len(snapshots)])
+        position += len(snapshots)
+
+
+def _record(summary: BackfillSummary, key: str, dumped: list[DumpedCourse]) -> None:
+    summary.dumped.append(key)
+    summary.derived += [course.course_key for course in dumped[1:]]
+    summary.blocks += sum(course.blocks for course in dumped)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, CourseNotFound):
+        return str(exc)
+    prefix = "ClickHouse: " if isinstance(exc, ClickHouseError) else ""
+    return f"{prefix}{type(exc).__name__}: {str(exc)[:200]}"

@@ -37,6 +37,10 @@ from oars_platform.sources.course_structure import CourseSnapshot, CourseSource
 CURRENT_BLOCKS_SQL = "SELECT * FROM {view} WHERE course_key = {{course_key:String}} ORDER BY course_order"
 
 
+class CourseNotFound(LookupError):
+    """The source has no such course (deleted, or a mistyped key)."""
+
+
 @dataclass(frozen=True)
 class DumpedCourse:
     """One course written: its key, the dump id, how many blocks."""
@@ -60,42 +64,61 @@ def _batches(rows: Sequence[tuple], size: int) -> Iterable[Sequence[tuple]]:
         yield rows[start : start + size]
 
 
-def write_snapshot(
-    snapshot: CourseSnapshot,
+def write_snapshots(
+    snapshots: Sequence[CourseSnapshot],
     client: ClickHouseClient | None = None,
     batch_size: int | None = None,
     databases: Databases | None = None,
-) -> DumpedCourse:
-    """Dump one snapshot: history rows, block rows (``batch_size`` blocks per insert), then the ledger row."""
+) -> list[DumpedCourse]:
+    """Dump several snapshots together: history rows, block rows (``batch_size`` per insert), then ledger rows.
+
+    Many small courses share inserts, so a backfill makes few, large ClickHouse parts instead of four per course;
+    the ledger rows still come last, so a batch cut short is invisible and redone by the next run.
+    """
     config = get_config()
     client = client or get_client()
     databases = databases or config.databases
     size = batch_size or config.course_dump_batch_size
-    dump_id = uuid.uuid4()
-    rows = course_rows(snapshot, dump_id, dt.datetime.now(dt.UTC))
-    client.insert(qualified(databases.event_sink, "course_overviews"), OVERVIEW_COLUMNS, [rows.overview])
-    for batch in _batches(rows.sink_blocks, size):
+    dumped_at = dt.datetime.now(dt.UTC)
+    all_rows = [course_rows(snapshot, uuid.uuid4(), dumped_at) for snapshot in snapshots]
+    if not all_rows:
+        return []
+    client.insert(
+        qualified(databases.event_sink, "course_overviews"), OVERVIEW_COLUMNS, [rows.overview for rows in all_rows]
+    )
+    sink_blocks = [row for rows in all_rows for row in rows.sink_blocks]
+    for batch in _batches(sink_blocks, size):
         client.insert(qualified(databases.event_sink, "course_blocks"), SINK_BLOCK_COLUMNS, batch)
-    for batch in _batches(rows.block_dumps, size):
+    block_dumps = [row for rows in all_rows for row in rows.block_dumps]
+    for batch in _batches(block_dumps, size):
         client.insert(qualified(databases.oars, "course_block_dumps"), BLOCK_DUMP_COLUMNS, batch)
-    client.insert(qualified(databases.oars, "course_dumps"), DUMP_COLUMNS, [rows.ledger])
-    return DumpedCourse(snapshot.course_key, dump_id, len(rows.block_dumps))
+    client.insert(qualified(databases.oars, "course_dumps"), DUMP_COLUMNS, [rows.ledger for rows in all_rows])
+    return [
+        DumpedCourse(snapshot.course_key, rows.ledger[2], len(rows.block_dumps))
+        for snapshot, rows in zip(snapshots, all_rows, strict=True)
+    ]
 
 
-class CourseNotFound(LookupError):
-    """The source has no such course (deleted, or a mistyped key)."""
+def write_snapshot(
+    snapshot: CourseSnapshot, client: ClickHouseClient | None = None, batch_size: int | None = None
+) -> DumpedCourse:
+    """Dump one snapshot (see :func:`write_snapshots`)."""
+    return write_snapshots([snapshot], client, batch_size)[0]
+
+
+def read_course(source: CourseSource, course_key: str) -> list[CourseSnapshot]:
+    """The published course and its derived courses (CCXs), ready to write; CourseNotFound if it is gone."""
+    snapshot = source.read(course_key)
+    if snapshot is None:
+        raise CourseNotFound(f"{course_key} is not in the {source.name}")
+    return [snapshot, *source.derived_courses(snapshot)]
 
 
 def dump_course(
     source: CourseSource, course_key: str, client: ClickHouseClient | None = None, batch_size: int | None = None
 ) -> list[DumpedCourse]:
-    """Read the published course from ``source`` and dump it, then its derived courses (CCXs)."""
-    snapshot = source.read(course_key)
-    if snapshot is None:
-        raise CourseNotFound(f"{course_key} is not in the {source.name}")
-    dumped = [write_snapshot(snapshot, client, batch_size)]
-    dumped += [write_snapshot(derived, client, batch_size) for derived in source.derived_courses(snapshot)]
-    return dumped
+    """Read the published course from ``source`` and dump it with its derived courses (CCXs)."""
+    return write_snapshots(read_course(source, course_key), client, batch_size)
 
 
 def mark_deleted(course_key: str, client: ClickHouseClient | None = None) -> None:

@@ -98,8 +98,8 @@ def test_an_interrupted_run_resumes_where_it_stopped(courses, reader) -> None:
         if len(done) == 2:
             raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
-        run_backfill(source, plan, on_course=interrupt_after_two)
+    with pytest.raises(KeyboardInterrupt):  # 40 blocks per insert: every course (45 blocks) is written on its own
+        run_backfill(source, plan, batch_size=40, on_course=interrupt_after_two)
     # The third course was being written when the process died: blocks in, ledger row not.
     snapshot = source.read(plan.to_dump[2])
     partial = course_rows(snapshot, uuid.uuid4(), dt.datetime.now(dt.UTC))
