@@ -36,6 +36,14 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="oars.E001",
             )
         ]
+    if not config.redis_url:
+        return [
+            checks.Error(
+                "No Redis for the event buffer: set OARS_REDIS_URL (or use a redis:// CELERY_BROKER_URL).",
+                hint="Tracking events wait in a Redis stream until a worker has written them to ClickHouse.",
+                id="oars.E005",
+            )
+        ]
     return []
 
 

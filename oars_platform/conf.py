@@ -61,8 +61,11 @@ class OarsConfig:
     lookup_cache_size: int
     pii_enabled: bool
     tracking_signal_enabled: bool
+    redis_url: str
+    redis_key_prefix: str
     batch_size: int
     batch_interval: float
+    claim_idle_seconds: float
     celery_queue: str | None
     max_retries: int
     retry_backoff_max: float
@@ -110,8 +113,11 @@ def build_config() -> OarsConfig:
         lookup_cache_size=int(_setting("OARS_LOOKUP_CACHE_SIZE")),
         pii_enabled=bool(_setting("OARS_PII_ENABLED")),
         tracking_signal_enabled=bool(_setting("OARS_TRACKING_SIGNAL_ENABLED")),
+        redis_url=_redis_url(),
+        redis_key_prefix=_key_prefix(),
         batch_size=_positive_int("OARS_BATCH_SIZE"),
         batch_interval=float(_setting("OARS_BATCH_INTERVAL")),
+        claim_idle_seconds=float(_setting("OARS_CLAIM_IDLE_SECONDS")),
         celery_queue=_setting("OARS_CELERY_QUEUE") or None,
         max_retries=int(_setting("OARS_TASK_MAX_RETRIES")),
         retry_backoff_max=float(_setting("OARS_RETRY_BACKOFF_MAX")),
@@ -147,3 +153,20 @@ def get_config() -> OarsConfig:
 def _forget_config(setting: str, **kwargs) -> None:
     if setting.startswith("OARS_") or setting == "LMS_ROOT_URL":
         get_config.cache_clear()
+
+
+def _redis_url() -> str:
+    """OARS_REDIS_URL, else the Celery broker when it is Redis; empty when neither (the checks say so)."""
+    url = _setting("OARS_REDIS_URL") or ""
+    if not url:
+        broker = getattr(settings, "CELERY_BROKER_URL", None) or getattr(settings, "BROKER_URL", None) or ""
+        if isinstance(broker, str) and broker.startswith(("redis://", "rediss://", "unix://")):
+            url = broker
+    return url
+
+
+def _key_prefix() -> str:
+    prefix = _setting("OARS_REDIS_KEY_PREFIX")
+    if not isinstance(prefix, str) or not re.match(r"^[A-Za-z0-9_.:-]{1,64}$", prefix):
+        raise ImproperlyConfigured(f"OARS_REDIS_KEY_PREFIX must be 1-64 of [A-Za-z0-9_.:-], got {prefix!r}.")
+    return prefix

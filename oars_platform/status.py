@@ -58,7 +58,7 @@ def read_status(client: ClickHouseClient) -> PipelineStatus:
     except ClickHouseError as exc:
         status.errors.append(f"clickhouse: {exc}")
     status.dead_letters = _dead_letters(status)
-    status.queue_depth = _queue_depth(status, config.celery_queue)
+    status.queue_depth = _queue_depth(status)
     return status
 
 
@@ -72,16 +72,12 @@ def _dead_letters(status: PipelineStatus) -> int | None:
         return None
 
 
-def _queue_depth(status: PipelineStatus, queue: str | None) -> int | None:
-    """Messages waiting in the plugin's Celery queue (any kombu transport that can declare passively)."""
-    from celery import current_app
+def _queue_depth(status: PipelineStatus) -> int | None:
+    """Events waiting in the durable buffer (the Redis stream), including those being processed."""
+    from oars_platform.buffer import get_buffer
 
-    if current_app.conf.task_always_eager:
-        return 0
-    name = queue or current_app.conf.task_default_queue
     try:
-        with current_app.connection_for_read() as connection:
-            return int(connection.default_channel.queue_declare(queue=name, passive=True).message_count)
-    except Exception as exc:  # broker down, queue never declared
-        status.errors.append(f"queue {name}: {type(exc).__name__}")
+        return get_buffer().depth()
+    except Exception as exc:  # Redis down or not configured
+        status.errors.append(f"buffer: {type(exc).__name__}")
         return None

@@ -31,10 +31,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_CHDB_DIR, ignore_errors=True)
 
 
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
 @pytest.fixture(autouse=True)
-def _oars_clickhouse_url(settings) -> None:
-    """Every test starts with the embedded engine configured (tests of other URLs override it)."""
+def _oars_services(settings) -> Iterator[None]:
+    """Every test starts with the embedded engine and a private Redis key prefix for the event buffer."""
     settings.OARS_CLICKHOUSE_URL = CHDB_URL
+    settings.OARS_REDIS_URL = REDIS_URL
+    settings.OARS_REDIS_KEY_PREFIX = f"oars-test-{os.getpid()}-{next(_counter)}"
+    yield
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{settings.OARS_REDIS_KEY_PREFIX}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture
@@ -79,3 +91,14 @@ def clickhouse(settings) -> Iterator[ClickHouseFixture]:
     yield ClickHouseFixture(client=client, databases=databases, migrator=migrator)
     for database in (databases.xapi, databases.event_sink, databases.oars):
         client.execute(f"DROP DATABASE IF EXISTS `{database}`")
+
+
+@pytest.fixture(scope="session")
+def clickhouse_server():
+    """One real clickhouse-server process for the session, on a free loopback port (see tests/servers.py)."""
+    from tests.servers import ClickHouseServer
+
+    server = ClickHouseServer()
+    server.start()
+    yield server
+    server.cleanup()

@@ -83,14 +83,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Also take tracking events from openedx-events' `TRACKING_EVENT_EMITTED` (the event-bus path). An event "
         "arriving both ways is stored once.",
     ),
-    Setting("OARS_BATCH_SIZE", 1000, "A worker writes a batch of tracking events when it holds this many..."),
-    Setting("OARS_BATCH_INTERVAL", 2.0, "...or when this many seconds passed since the last write (a real timer)."),
     Setting(
-        "OARS_CELERY_QUEUE",
+        "OARS_REDIS_URL",
         None,
-        "Celery queue of the plugin's tasks. None uses the default queue; a dedicated queue lets a worker run with "
-        "`--prefetch-multiplier` >= OARS_BATCH_SIZE, which batching needs.",
+        "Redis holding the durable event buffer (a stream with a consumer group). None uses `CELERY_BROKER_URL` "
+        "when that is a redis:// URL.",
     ),
+    Setting("OARS_REDIS_KEY_PREFIX", "oars", "Prefix of the plugin's Redis keys (the stream is `<prefix>:tracking`)."),
+    Setting("OARS_BATCH_SIZE", 1000, "Events per transform and insert; a drain starts at once when this many wait."),
+    Setting(
+        "OARS_BATCH_INTERVAL",
+        2.0,
+        "Seconds after the first buffered event before a drain runs anyway (a real timer: a quiet site's last events "
+        "arrive within this delay).",
+    ),
+    Setting(
+        "OARS_CLAIM_IDLE_SECONDS",
+        60,
+        "Events a worker took but did not acknowledge for this long (it died) are taken over by another drain.",
+    ),
+    Setting("OARS_CELERY_QUEUE", None, "Celery queue of the plugin's tasks. None uses the default queue."),
     Setting("OARS_TASK_MAX_RETRIES", 8, "Retries of a failed write (exponential backoff, jitter) before dead-letter."),
     Setting("OARS_RETRY_BACKOFF_MAX", 600, "Longest wait between two retries, in seconds."),
     Setting("OARS_QUARANTINE_RAW_MAX_BYTES", 16384, "Quarantined events keep at most this many bytes of raw text."),

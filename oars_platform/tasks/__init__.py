@@ -1,5 +1,9 @@
-"""Celery tasks: thin wrappers that unpack arguments and call plain functions (which also run without Celery)."""
+"""Celery tasks: thin wrappers that unpack arguments and call plain functions (which also run without Celery).
 
-from oars_platform.tasks import courses  # registers the course dump tasks in every worker
+Celery's autodiscovery imports ``oars_platform.tasks`` in every worker of the platform, so this package imports
+each task module: a task that is not imported here is never registered.
+"""
 
-__all__ = ["courses"]
+from oars_platform.tasks import courses, learners, tracking
+
+__all__ = ["courses", "learners", "tracking"]

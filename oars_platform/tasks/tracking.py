@@ -1,95 +1,166 @@
-"""Tracking events in Celery: buffered into batches on the worker, then transformed and written together.
+"""Tracking events in Celery: wake-up calls that drain the durable buffer in batches.
 
-The request path only publishes one small message per event (:func:`enqueue_event`). The worker holds messages in
-a celery-batches buffer and runs :func:`ingest_tracking_events` with up to ``OARS_BATCH_SIZE`` of them, or after
-``OARS_BATCH_INTERVAL`` seconds on a real timer, so a quiet site's last events still arrive. Messages are
-acknowledged only after the batch ran. When ClickHouse cannot take the batch, its raw events move to
-:func:`retry_tracking_events`, an ordinary task with backoff, jitter and a dead letter at the end.
+The request path appends each event to the Redis stream (:mod:`oars_platform.buffer`) and, at most once per
+``OARS_BATCH_INTERVAL``, schedules :func:`drain_tracking_buffer` after that interval (the real timer), or at once
+when ``OARS_BATCH_SIZE`` events wait. A drain reads batches, runs :func:`oars_platform.ingest.ingest` and
+acknowledges the entries ClickHouse took. When ClickHouse cannot take a batch the entries stay pending, the next
+drain is scheduled with exponential backoff and jitter, and entries delivered more than ``OARS_TASK_MAX_RETRIES``
+times move to the dead-letter store. A wake-up lost with a killed worker costs nothing: the events are still in the
+stream, and every worker schedules a drain when it starts.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from celery import shared_task
-from celery_batches import Batches
-from django.conf import settings
+from celery.signals import worker_ready
 
+from oars_platform.buffer import Entry, EventBuffer, get_buffer
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.conf import get_config
 from oars_platform.ingest import ingest
-from oars_platform.tasks.base import OarsTask, RetryableError
 
 log = logging.getLogger(__name__)
 
-
-class TrackingBatches(Batches):
-    """celery-batches with our size and interval (read when the worker imports the task)."""
-
-    acks_late = True
-    reject_on_worker_lost = True
-    flush_every = int(getattr(settings, "OARS_BATCH_SIZE", 1000))
-    flush_interval = float(getattr(settings, "OARS_BATCH_INTERVAL", 2.0))
+#: A drain gives the worker back after this long; if events remain it schedules its own continuation.
+DRAIN_TIME_BUDGET = 30.0
 
 
-@shared_task(base=TrackingBatches, name="oars_platform.ingest_tracking_events")
-def ingest_tracking_events(requests: list[Any]) -> None:
-    """Ingest a buffered batch; hand it to the retry task if ClickHouse cannot take it now."""
-    by_source: dict[str, list[str]] = defaultdict(list)
-    for request in requests:
-        if request.args:
-            by_source[(request.kwargs or {}).get("source", "tracking")].append(request.args[0])
-    for source, events in by_source.items():
-        ingest_or_retry(events, source)
+@dataclass
+class DrainReport:
+    """What one drain did."""
 
-
-def ingest_or_retry(events: list[str], source: str) -> None:
-    """Ingest now; on a transient failure, schedule the same events on the retry task (never raises)."""
-    try:
-        report = ingest(events, source)
-    except ClickHouseError as exc:
-        log.warning("ClickHouse could not take %d events (%s); retrying later", len(events), type(exc).__name__)
-        _schedule_retry(events, source)
-        return
-    if report.retry:
-        _schedule_retry(report.retry, source)
-
-
-def _schedule_retry(events: list[str], source: str) -> None:
-    options: dict[str, Any] = {"countdown": 1}
-    if get_config().celery_queue:
-        options["queue"] = get_config().celery_queue
-    retry_tracking_events.apply_async((events, source), **options)
-
-
-class TrackingRetryTask(OarsTask):
-    """Retries of tracking-event batches; dead letters keep the raw events."""
-
-    dead_letter_kind = "tracking"
-
-    def dead_letter_payload(self, args: Any, kwargs: Any) -> dict[str, Any]:
-        """The raw events and where they came from."""
-        events, source = [*list(args), None, None][:2]
-        return {"events": list(events or []), "source": source or "tracking"}
-
-
-@shared_task(base=TrackingRetryTask, bind=True, name="oars_platform.retry_tracking_events")
-def retry_tracking_events(self: TrackingRetryTask, events: list[str], source: str) -> dict[str, int]:
-    """Ingest again; raise (and so retry with backoff) while ClickHouse or the lookups are unavailable."""
-    report = ingest(events, source)
-    if report.retry:
-        if len(report.retry) == len(events):
-            raise RetryableError(f"{len(events)} events still wait for their user/course lookups")
-        _schedule_retry(report.retry, source)
-    return {"statements": report.statements, "rejected": report.rejected}
+    batches: int = 0
+    events: int = 0
+    statements: int = 0
+    dead_lettered: int = 0
+    failed: str | None = None
+    retry_in: float | None = None
+    sources: dict[str, int] = field(default_factory=dict)
 
 
 def enqueue_event(raw: str, source: str) -> None:
-    """Publish one raw event for the batching worker (called on the request path; the caller catches errors)."""
+    """Buffer one raw event and make sure a drain will come (request path: the caller catches errors)."""
+    config = get_config()
+    buffer = get_buffer()
+    waiting = buffer.append(raw, source)
+    if waiting >= config.batch_size and buffer.claim_size_trigger():
+        schedule_drain(0)
+    if buffer.claim_timer(config.batch_interval):
+        schedule_drain(config.batch_interval)
+
+
+def schedule_drain(countdown: float, claim_idle: float | None = None) -> None:
+    """Send a drain wake-up to the plugin's queue; ``claim_idle`` shortens the take-over delay for a retry."""
+    options: dict[str, Any] = {"countdown": countdown} if countdown > 0 else {}
     queue = get_config().celery_queue
     if queue:
-        ingest_tracking_events.apply_async((raw,), {"source": source}, queue=queue)
-    else:
-        ingest_tracking_events.apply_async((raw,), {"source": source})
+        options["queue"] = queue
+    drain_tracking_buffer.apply_async(kwargs={"claim_idle": claim_idle}, **options)
+
+
+@shared_task(name="oars_platform.drain_tracking_buffer", ignore_result=True)
+def drain_tracking_buffer(claim_idle: float | None = None) -> dict[str, Any]:
+    """Drain the buffer (see the module docstring)."""
+    report = drain(get_buffer(), claim_idle=claim_idle)
+    if report.retry_in is not None:
+        # A retry takes over the failed batch as soon as it has waited out its backoff.
+        schedule_drain(report.retry_in, claim_idle=report.retry_in * 0.9 if report.failed else None)
+    return report.__dict__
+
+
+def drain(
+    buffer: EventBuffer, *, claim_idle: float | None = None, time_budget: float = DRAIN_TIME_BUDGET
+) -> DrainReport:
+    """Read, ingest and acknowledge batches until the buffer is empty, ClickHouse fails, or time is up.
+
+    Entries another consumer took and left unacknowledged for ``claim_idle`` seconds (default
+    ``OARS_CLAIM_IDLE_SECONDS``) are taken over first: a dead worker's batch, or a batch waiting out its backoff.
+    """
+    config = get_config()
+    report = DrainReport()
+    started = time.monotonic()
+    claim_idle_ms = int((config.claim_idle_seconds if claim_idle is None else claim_idle) * 1000)
+    while True:
+        entries = buffer.read(config.batch_size, claim_idle_ms)
+        if not entries:
+            # Let the next event start a new timer, then look once more: an event appended just before the
+            # timer was cleared did not schedule anything and must be taken now.
+            buffer.clear_timer()
+            entries = buffer.read(config.batch_size, claim_idle_ms)
+            if not entries:
+                return report
+        try:
+            waiting = _ingest_entries(entries, report)
+        except ClickHouseError as exc:
+            report.failed = f"{type(exc).__name__}: {str(exc)[:300]}"
+            report.retry_in = _handle_failure(buffer, entries, report.failed, report)
+            log.warning("oars: ClickHouse refused %d events (%s); next try in %.1fs", len(entries),
+                        type(exc).__name__, report.retry_in)
+            return report
+        buffer.ack([entry.id for entry in entries if entry.id not in waiting])
+        if waiting:  # lookups failed: leave them pending, another drain takes them over after the idle time
+            report.retry_in = config.claim_idle_seconds + 1
+        report.batches += 1
+        if time.monotonic() - started > time_budget:
+            report.retry_in = 0 if report.retry_in is None else report.retry_in
+            return report
+
+
+def _ingest_entries(entries: list[Entry], report: DrainReport) -> set[str]:
+    """Ingest entries grouped by source; return the ids whose lookups failed (to retry later)."""
+    by_source: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        by_source[entry.source].append(entry)
+    waiting: set[str] = set()
+    for source, group in by_source.items():
+        result = ingest([entry.raw for entry in group], source)
+        retry = set(result.retry)
+        waiting.update(entry.id for entry in group if entry.raw in retry)
+        report.events += len(group)
+        report.statements += result.statements
+        report.sources[source] = report.sources.get(source, 0) + len(group)
+    return waiting
+
+
+def _handle_failure(buffer: EventBuffer, entries: list[Entry], reason: str, report: DrainReport) -> float:
+    """Dead-letter entries past their last retry; return the backoff before the next drain."""
+    from oars_platform.models import DeadLetter
+
+    config = get_config()
+    deliveries = buffer.deliveries([entry.id for entry in entries])
+    exhausted = [entry for entry in entries if deliveries.get(entry.id, 1) > config.max_retries]
+    if exhausted:
+        by_source: dict[str, list[Entry]] = defaultdict(list)
+        for entry in exhausted:
+            by_source[entry.source].append(entry)
+        for source, group in by_source.items():
+            DeadLetter.objects.create(
+                kind=DeadLetter.KIND_TRACKING,
+                task_name=drain_tracking_buffer.name,
+                reason=reason,
+                payload={"events": [entry.raw for entry in group], "source": source},
+                item_count=len(group),
+                attempts=max(deliveries.get(entry.id, 1) for entry in group),
+            )
+        buffer.ack([entry.id for entry in exhausted])
+        report.dead_lettered += len(exhausted)
+        log.error("oars: %d events failed every retry; stored as dead letters", len(exhausted))
+    attempt = min((deliveries.get(entry.id, 1) for entry in entries if entry not in exhausted), default=1)
+    ceiling = min(config.retry_backoff_max, 2.0**attempt)
+    return max(0.5, random.uniform(0, ceiling))  # exponential backoff with full jitter
+
+
+@worker_ready.connect
+def _drain_on_worker_start(**kwargs: Any) -> None:
+    """A worker (re)starting drains what a killed one may have left, whatever wake-ups were lost."""
+    try:
+        schedule_drain(1)
+    except Exception as exc:  # a misconfigured site must not stop the worker from starting
+        log.error("oars: could not schedule the start-up drain (%s)", type(exc).__name__)

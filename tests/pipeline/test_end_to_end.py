@@ -125,12 +125,12 @@ def test_every_fixture_event_lands_once_through_the_backend(clickhouse, fixture_
 
 
 def test_the_request_path_never_raises(monkeypatch, fixture_world) -> None:
-    from oars_platform.tasks import tracking
+    from oars_platform.buffer import EventBuffer
 
-    def broker_down(*args, **kwargs):
-        raise ConnectionError("broker unreachable")
+    def redis_down(*args, **kwargs):
+        raise ConnectionError("redis unreachable")
 
-    monkeypatch.setattr(tracking.ingest_tracking_events, "apply_async", broker_down)
+    monkeypatch.setattr(EventBuffer, "append", redis_down)
     backend = OarsTrackingBackend()
     backend.send(live_event("play_video", {"id": "x"}, dt.datetime.now(dt.UTC)))
     backend.send({"name": object(), "timestamp": "garbage"})  # not even a string name
@@ -138,9 +138,10 @@ def test_the_request_path_never_raises(monkeypatch, fixture_world) -> None:
     assert backend.stats["ignored"] == 1
 
 
-def test_clickhouse_down_means_retries_then_a_dead_letter_then_a_replay(clickhouse, fixture_world, settings, request):
-    # The platform's test settings propagate eager exceptions, which turns Celery's retries off; we need them here.
-    settings.CELERY_TASK_EAGER_PROPAGATES = False
+def test_clickhouse_down_means_retries_then_a_dead_letter_then_a_replay(clickhouse, fixture_world, settings):
+    from oars_platform.buffer import get_buffer
+    from oars_platform.tasks.tracking import drain
+
     good_url = settings.OARS_CLICKHOUSE_URL
     settings.OARS_CLICKHOUSE_URL = f"clickhouse://oars:pw@127.0.0.1:{free_port()}/default"
     settings.OARS_CLICKHOUSE_CONNECT_TIMEOUT = 0.5
@@ -149,6 +150,14 @@ def test_clickhouse_down_means_retries_then_a_dead_letter_then_a_replay(clickhou
     DjangoTracker().backends["oars"].send(
         live_event("play_video", {"id": "abc", "currentTime": 3, "duration": 60}, when)
     )
+
+    # The first delivery failed in the request's eager drain; each retry is one more delivery of the same entry.
+    buffer = get_buffer()
+    assert buffer.depth() == 1
+    reports = [drain(buffer, claim_idle=0) for _ in range(2)]
+    assert [report.dead_lettered for report in reports] == [0, 1]
+    assert all("ClickHouseUnavailable" in report.failed for report in reports)
+    assert buffer.depth() == 0  # moved out of the buffer, into the dead-letter store
 
     (letter,) = DeadLetter.objects.all()
     assert letter.attempts == 3  # the first try and two retries
@@ -167,6 +176,25 @@ def test_clickhouse_down_means_retries_then_a_dead_letter_then_a_replay(clickhou
     out = StringIO()
     call_command("replay_failed_events", stdout=out)
     assert out.getvalue().strip() == "No dead letters to replay."
+
+
+def test_a_backoff_that_outlives_the_outage_lands_everything(clickhouse, fixture_world, settings):
+    from oars_platform.buffer import get_buffer
+    from oars_platform.tasks.tracking import drain
+
+    good_url = settings.OARS_CLICKHOUSE_URL
+    settings.OARS_CLICKHOUSE_URL = f"clickhouse://oars:pw@127.0.0.1:{free_port()}/default"
+    settings.OARS_CLICKHOUSE_CONNECT_TIMEOUT = 0.5
+    backend = DjangoTracker().backends["oars"]
+    for second in range(5):
+        when = dt.datetime(2024, 6, 1, 8, 0, second, tzinfo=dt.UTC)
+        backend.send(live_event("play_video", {"id": "abc", "currentTime": second, "duration": 60}, when))
+    assert get_buffer().depth() == 5
+    settings.OARS_CLICKHOUSE_URL = good_url
+    report = drain(get_buffer(), claim_idle=0)
+    assert (report.events, report.statements, report.failed) == (5, 5, None)
+    assert get_buffer().depth() == 0
+    assert clickhouse.count("xapi.xapi_events_all") == 5
 
 
 def test_oars_status_reports_every_fact(clickhouse, fixture_world, shared_dir) -> None:

@@ -32,7 +32,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Replay, print one line per dead letter and a summary."""
-        letters = DeadLetter.objects.order_by("id")
+        # Only tracking-event letters carry raw events; course and learner letters are redone by their own
+        # commands (dump_courses_to_clickhouse, dump_data_to_clickhouse), which re-read the platform.
+        letters = DeadLetter.objects.filter(kind=DeadLetter.KIND_TRACKING).order_by("id")
         if not options["include_replayed"]:
             letters = letters.filter(replayed_at__isnull=True)
         if options["ids"]:

@@ -1,0 +1,88 @@
+"""Entry point of a stand-in site run as separate processes (producer, set-up), used by the worker tests.
+
+Run as ``python tests/site_main.py setup|produce ...`` with ``DJANGO_SETTINGS_MODULE=lms.envs.production`` and
+``LMS_CFG`` naming the site's YAML; see tests/sites.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests" / "host"), str(ROOT)]
+
+USERS = 20
+COURSE_ID = "course-v1:edX+DemoX+Demo_Course"
+VIDEO = "0b9e39477cf34507a7a48f74be381fdd"
+START = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def event(index: int) -> dict:
+    """The index-th event of the stream: a video event, unique per (user, verb, timestamp)."""
+    user_id = 1 + index % USERS
+    return {
+        "name": "play_video" if index % 2 else "pause_video",
+        "timestamp": START + dt.timedelta(milliseconds=index),
+        "context": {"user_id": user_id, "course_id": COURSE_ID, "org_id": "edX", "path": "/event"},
+        "data": {"id": VIDEO, "currentTime": index % 300, "duration": 300.0, "code": "html5"},
+    }
+
+
+def setup() -> None:
+    """Create the site's tables, users (with xAPI external ids) and the course overview."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.contrib.auth.models import User
+    from opaque_keys.edx.keys import CourseKey
+    from openedx.core.djangoapps.external_user_ids.models import ExternalId
+    from standin.factories import create_course_overview
+
+    for user_id in range(1, USERS + 1):
+        user, _ = User.objects.get_or_create(id=user_id, defaults={"username": f"learner{user_id}"})
+        ExternalId.add_new_user_id(user, "xapi")
+    create_course_overview(CourseKey.from_string(COURSE_ID), display_name="Demonstration Course")
+
+
+def produce(first: int, count: int, chunk: int, pause: float) -> None:
+    """Send events through the plugin's real eventtracking backend (the request path), in chunks."""
+    import django
+
+    django.setup()
+    from oars_platform.tracking import OarsTrackingBackend
+
+    backend = OarsTrackingBackend()
+    for index in range(first, first + count):
+        backend.send(event(index))
+        if chunk and (index - first + 1) % chunk == 0:
+            time.sleep(pause)
+    if backend.stats["enqueued"] != count:
+        raise SystemExit(f"enqueued {backend.stats['enqueued']} of {count}: {dict(backend.stats)}")
+
+
+def main() -> None:
+    """Parse the sub-command."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("setup")
+    produce_parser = commands.add_parser("produce")
+    produce_parser.add_argument("--first", type=int, default=0)
+    produce_parser.add_argument("--count", type=int, required=True)
+    produce_parser.add_argument("--chunk", type=int, default=0)
+    produce_parser.add_argument("--pause", type=float, default=0.0)
+    args = parser.parse_args()
+    if args.command == "setup":
+        setup()
+    else:
+        produce(args.first, args.count, args.chunk, args.pause)
+
+
+if __name__ == "__main__":
+    main()
