@@ -67,6 +67,29 @@ def produce(first: int, count: int, chunk: int, pause: float) -> None:
         raise SystemExit(f"enqueued {backend.stats['enqueued']} of {count}: {dict(backend.stats)}")
 
 
+def produce_bus(first: int, count: int) -> None:
+    """Send events as openedx-events' TRACKING_EVENT_EMITTED, which the site's producer config puts on the bus."""
+    import json
+
+    import django
+
+    django.setup()
+    from openedx_events.analytics.data import TrackingLogData
+    from openedx_events.analytics.signals import TRACKING_EVENT_EMITTED
+
+    for index in range(first, first + count):
+        item = event(index)
+        TRACKING_EVENT_EMITTED.send_event(
+            send_robust=False,
+            tracking_log=TrackingLogData(
+                name=item["name"],
+                timestamp=item["timestamp"],
+                data=json.dumps(item["data"]),
+                context=json.dumps(item["context"]),
+            ),
+        )
+
+
 def main() -> None:
     """Parse the sub-command."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -77,9 +100,14 @@ def main() -> None:
     produce_parser.add_argument("--count", type=int, required=True)
     produce_parser.add_argument("--chunk", type=int, default=0)
     produce_parser.add_argument("--pause", type=float, default=0.0)
+    bus_parser = commands.add_parser("produce-bus")
+    bus_parser.add_argument("--first", type=int, default=0)
+    bus_parser.add_argument("--count", type=int, required=True)
     args = parser.parse_args()
     if args.command == "setup":
         setup()
+    elif args.command == "produce-bus":
+        produce_bus(args.first, args.count)
     else:
         produce(args.first, args.count, args.chunk, args.pause)
 

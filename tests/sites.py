@@ -54,6 +54,7 @@ class Site:
             "OARS_CLICKHOUSE_CONNECT_TIMEOUT": 1,
             **overrides,
         }
+        self.config = config
         self.config_path = self.directory / "lms.yml"
         self.config_path.write_text(yaml.safe_dump(config))
         self.worker: subprocess.Popen | None = None
@@ -62,18 +63,40 @@ class Site:
     @property
     def env(self) -> dict[str, str]:
         """Environment of every process of this site."""
+        return self.env_for(self.config_path)
+
+    def env_for(self, config_path: Path) -> dict[str, str]:
+        """Environment of a process of this site using the YAML at ``config_path``."""
         return {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "lms.envs.production",
-            "LMS_CFG": str(self.config_path),
+            "LMS_CFG": str(config_path),
             "PYTHONPATH": f"{ROOT / 'tests' / 'host'}:{ROOT}",
         }
 
-    def run(self, *args: str, timeout: float = 120) -> None:
+    def variant(self, name: str, **overrides: object) -> Path:
+        """A second YAML for another process of the same site (same database), with some settings changed."""
+        path = self.directory / f"{name}.yml"
+        path.write_text(yaml.safe_dump({**self.config, **overrides}))
+        return path
+
+    def manage(self, config_path: Path, *args: str) -> subprocess.Popen:
+        """Start ``scripts/manage.py lms <args>`` with the given YAML, in the background."""
+        log = (self.directory / f"{config_path.stem}.log").open("a")
+        return subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "manage.py"), "lms", "--settings", "production", *args],
+            env=self.env_for(config_path),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def run(self, *args: str, timeout: float = 120, config_path: Path | None = None) -> None:
         """Run ``tests/site_main.py`` with these arguments and wait for it."""
         subprocess.run(
             [sys.executable, str(ROOT / "tests" / "site_main.py"), *args],
-            env=self.env,
+            env=self.env_for(config_path or self.config_path),
             check=True,
             timeout=timeout,
             cwd=ROOT,
