@@ -51,18 +51,33 @@ def setup() -> None:
     create_course_overview(CourseKey.from_string(COURSE_ID), display_name="Demonstration Course")
 
 
-def produce(first: int, count: int, chunk: int, pause: float) -> None:
-    """Send events through the plugin's real eventtracking backend (the request path), in chunks."""
+def produce(first: int, count: int, chunk: int, pause: float, rate: float = 0.0, sent_log: str = "") -> None:
+    """Send events through the plugin's real eventtracking backend (the request path), in chunks or at a rate.
+
+    With ``rate`` the events are paced (events per second) and stamped with the time they are sent; with
+    ``sent_log`` the send time of each event is written there (for latency measurements).
+    """
     import django
 
     django.setup()
     from oars_platform.tracking import OarsTrackingBackend
 
     backend = OarsTrackingBackend()
+    sent: list[float] = []
+    started = time.time()
     for index in range(first, first + count):
-        backend.send(event(index))
+        item = event(index)
+        if rate:
+            delay = started + (index - first) / rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            item["timestamp"] = dt.datetime.now(dt.UTC)
+        backend.send(item)
+        sent.append(time.time())
         if chunk and (index - first + 1) % chunk == 0:
             time.sleep(pause)
+    if sent_log:
+        Path(sent_log).write_text("\n".join(f"{moment:.6f}" for moment in sent))
     if backend.stats["enqueued"] != count:
         raise SystemExit(f"enqueued {backend.stats['enqueued']} of {count}: {dict(backend.stats)}")
 
@@ -100,6 +115,8 @@ def main() -> None:
     produce_parser.add_argument("--count", type=int, required=True)
     produce_parser.add_argument("--chunk", type=int, default=0)
     produce_parser.add_argument("--pause", type=float, default=0.0)
+    produce_parser.add_argument("--rate", type=float, default=0.0)
+    produce_parser.add_argument("--sent-log", default="")
     bus_parser = commands.add_parser("produce-bus")
     bus_parser.add_argument("--first", type=int, default=0)
     bus_parser.add_argument("--count", type=int, required=True)
@@ -109,7 +126,7 @@ def main() -> None:
     elif args.command == "produce-bus":
         produce_bus(args.first, args.count)
     else:
-        produce(args.first, args.count, args.chunk, args.pause)
+        produce(args.first, args.count, args.chunk, args.pause, args.rate, args.sent_log)
 
 
 if __name__ == "__main__":
