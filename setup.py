@@ -40,7 +40,7 @@ setup(
         "orjson>=3.10",
         "cachetools>=5.3",
         "tqdm>=4.66",
-        "redis>=5.0",
+        "redis[hiredis]>=5.0",
     ],
     extras_require={
         # The embedded engine: real ClickHouse in-process, for one-process installs, the demo and the tests.

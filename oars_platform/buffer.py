@@ -45,12 +45,17 @@ class EventBuffer:
         self.consumer = f"{socket.gethostname()}-{os.getpid()}"
         self._group_ready = False
 
-    def append(self, raw: str, source: str) -> int:
-        """Add one event; return the stream's length (one round trip)."""
+    def append(self, raw: str, source: str, timer_seconds: float) -> tuple[int, bool]:
+        """Add one event; return the stream's length and whether this call started the drain timer.
+
+        One round trip: the append, the length and the timer claim travel in one pipeline.
+        """
         pipe = self.client.pipeline(transaction=False)
         pipe.xadd(self.stream, {"e": raw, "s": source})
         pipe.xlen(self.stream)
-        return int(pipe.execute()[1])
+        pipe.set(self.timer_key, "1", nx=True, px=max(1, int(timer_seconds * 1000)))
+        _, length, timer_started = pipe.execute()
+        return int(length), bool(timer_started)
 
     def ensure_group(self) -> None:
         """Create the consumer group (from the start of the stream) if it does not exist."""
@@ -98,10 +103,6 @@ class EventBuffer:
     def depth(self) -> int:
         """Events waiting or being processed (the stream's length)."""
         return int(self.client.xlen(self.stream))
-
-    def claim_timer(self, seconds: float) -> bool:
-        """True once per ``seconds``: the caller then schedules the timed drain."""
-        return bool(self.client.set(self.timer_key, "1", nx=True, px=max(1, int(seconds * 1000))))
 
     def claim_size_trigger(self) -> bool:
         """True at most once a second: the caller then schedules an immediate drain."""

@@ -49,10 +49,10 @@ def enqueue_event(raw: str, source: str) -> None:
     """Buffer one raw event and make sure a drain will come (request path: the caller catches errors)."""
     config = get_config()
     buffer = get_buffer()
-    waiting = buffer.append(raw, source)
+    waiting, timer_started = buffer.append(raw, source, config.batch_interval)
     if waiting >= config.batch_size and buffer.claim_size_trigger():
         schedule_drain(0)
-    if buffer.claim_timer(config.batch_interval):
+    if timer_started:
         schedule_drain(config.batch_interval)
 
 
