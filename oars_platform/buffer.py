@@ -133,11 +133,12 @@ def _entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
 
 
 @cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30)
+def _buffer(url: str, prefix: str, pid: int) -> EventBuffer:
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30)
+    return EventBuffer(client, prefix)
 
 
 def get_buffer() -> EventBuffer:
-    """The buffer for the configured Redis URL and key prefix."""
+    """The buffer for the configured Redis URL and key prefix (one per process: a forked worker gets its own)."""
     config = get_config()
-    return EventBuffer(_client(config.redis_url), config.redis_key_prefix)
+    return _buffer(config.redis_url, config.redis_key_prefix, os.getpid())
