@@ -5,4 +5,5 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_venv demo
+ensure_redis
 "$VENV/bin/python" "$ROOT/scripts/demo.py" "$@"
