@@ -34,6 +34,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _default_schema() -> None:
+    """Migrate the default databases once, as on a site with the plugin installed.
+
+    Tests of the stand-in platform publish courses and enroll learners; the plugin's receivers react as they would
+    on a real site, and their (eager) tasks need the schema. Tests that count rows use the ``clickhouse`` fixture's
+    private databases instead.
+    """
+    from oars_platform.clickhouse import from_url
+    from oars_platform.clickhouse.ddl import Topology
+    from oars_platform.clickhouse.migrator import Migrator
+    from oars_platform.conf import Databases
+
+    Migrator(from_url(CHDB_URL), Databases(xapi="xapi", event_sink="event_sink", oars="oars"), Topology()).migrate()
+
+
 @pytest.fixture(autouse=True)
 def _oars_services(settings) -> Iterator[None]:
     """Every test starts with the embedded engine and a private Redis key prefix for the event buffer."""
