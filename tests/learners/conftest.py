@@ -62,7 +62,12 @@ class MariaSite:
 
     def env(self, **settings: object) -> dict[str, str]:
         """Environment of a child process: MariaDB, and a YAML with our settings (PII off unless given)."""
-        config = {"OARS_CLICKHOUSE_URL": f"chdb://{self.chdb_path}", "OARS_PII_ENABLED": False, **settings}
+        config = {
+            "OARS_CLICKHOUSE_URL": f"chdb://{self.chdb_path}",
+            "OARS_REDIS_URL": "redis://127.0.0.1:6379/15",
+            "OARS_PII_ENABLED": False,
+            **settings,
+        }
         path = self.config_dir / f"lms-{next(_numbers)}.yml"
         path.write_text(json.dumps(config))  # JSON is YAML
         inherited = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
