@@ -8,4 +8,12 @@ app_name = "oars_platform"
 
 urlpatterns = [
     path("health/", views.health, name="health"),
+    path("instance/", views.instance_dashboard, name="instance_dashboard"),
+    path("instance/reports/<slug:report_name>.json", views.instance_report_data, name="instance_report_data"),
+    path("courses/<str:course_key>/", views.course_dashboard, name="course_dashboard"),
+    path(
+        "courses/<str:course_key>/reports/<slug:report_name>.json",
+        views.course_report_data,
+        name="course_report_data",
+    ),
 ]

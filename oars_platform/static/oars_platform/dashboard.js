@@ -1,0 +1,69 @@
+/* Draw one Chart.js chart per panel from the JSON the page embeds with json_script.
+ * A panel's spec: {type, x, y (a column or a list of columns), series (optional column splitting y), stacked}.
+ * Only textContent and Chart.js labels receive data, never innerHTML, so names cannot inject markup. */
+(function () {
+  "use strict";
+  var COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                "#bcbd22", "#17becf"];
+
+  function unique(values) {
+    var seen = [];
+    values.forEach(function (v) { if (seen.indexOf(v) < 0) { seen.push(v); } });
+    return seen;
+  }
+
+  function labelOf(spec, row) {
+    var value = row[spec.x];
+    return value === null || value === undefined || value === "" ? "(unnamed)" : String(value);
+  }
+
+  function datasets(spec, rows, labels) {
+    var ys = Array.isArray(spec.y) ? spec.y : [spec.y];
+    if (spec.series) {
+      return unique(rows.map(function (r) { return String(r[spec.series]); })).map(function (name, i) {
+        var values = labels.map(function (label) {
+          var total = 0;
+          rows.forEach(function (r) {
+            if (labelOf(spec, r) === label && String(r[spec.series]) === name) { total += Number(r[ys[0]]) || 0; }
+          });
+          return total;
+        });
+        return { label: name || "(none)", data: values, backgroundColor: COLORS[i % COLORS.length],
+                 borderColor: COLORS[i % COLORS.length] };
+      });
+    }
+    return ys.map(function (y, i) {
+      return { label: y.replace(/_/g, " "), data: rows.map(function (r) { return Number(r[y]) || 0; }),
+               backgroundColor: spec.type === "doughnut" ? COLORS : COLORS[i % COLORS.length],
+               borderColor: COLORS[i % COLORS.length] };
+    });
+  }
+
+  function draw(canvas) {
+    var source = document.getElementById(canvas.getAttribute("data-source"));
+    if (!source || typeof Chart === "undefined") { return; }
+    var payload = JSON.parse(source.textContent);
+    var spec = payload.chart, rows = payload.rows;
+    var all = rows.map(function (r) { return labelOf(spec, r); });
+    var labels = spec.series ? unique(all) : all;
+    var scales = spec.type === "doughnut" ? {} : {
+      x: { stacked: !!spec.stacked }, y: { stacked: !!spec.stacked, beginAtZero: true }
+    };
+    canvas.oarsChart = new Chart(canvas, {
+      type: spec.type,
+      data: { labels: labels, datasets: datasets(spec, rows, labels) },
+      options: { responsive: true, maintainAspectRatio: false, animation: false, scales: scales }
+    });
+  }
+
+  function drawAll() {
+    Array.prototype.forEach.call(document.querySelectorAll("canvas[data-source]"), draw);
+    document.documentElement.setAttribute("data-oars-charts", "ready");
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
+  }
+}());
