@@ -71,6 +71,7 @@ def main() -> None:
     print("== ClickHouse migrations (embedded engine)")
     call_command("migrate_clickhouse")
     run_cohort(args.learners, args.seed)
+    load_olx_export(args.seed)
     print("== Tables")
     summarise()
     print(f"Demo finished in {time.perf_counter() - started:.1f}s; data in {DEMO}")
@@ -116,6 +117,22 @@ def run_cohort(learners: int, seed: int) -> None:
         time.sleep(1.5)  # let the debounced course dump and learner tasks finish
     print("== Pipeline status (./manage.py lms oars_status)")
     call_command("oars_status")
+
+
+def load_olx_export(seed: int) -> None:
+    """Generate a course export (OLX, as Studio writes it) and load it without Studio, through the backfill command."""
+    from django.core.management import call_command
+
+    from oars_platform.sources.olx_generate import OlxSpec, generate_olx, write_tarball
+
+    folder = DEMO / "olx" / "course"
+    if folder.parent.exists():
+        shutil.rmtree(folder.parent)
+    course = generate_olx(OlxSpec(org="OARS", number="Export201", run=f"R{seed}", display_name="OARS Exported Course",
+                                  sections=12, nested_verticals=2, drafts=2, seed=seed), folder)
+    tarball = write_tarball(folder, DEMO / "olx" / "course.tar.gz")
+    print(f"== OLX export: {course.course_key}, {len(course.tree)} blocks in {tarball.name}, loaded without Studio")
+    call_command("dump_courses_to_clickhouse", "--olx", str(tarball), "--force")
 
 
 def wait_until_drained(buffer, timeout: float = 180) -> None:
