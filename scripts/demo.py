@@ -111,9 +111,11 @@ def run_cohort(learners: int, seed: int) -> None:
         emitted_in = time.perf_counter() - started
         wait_until_drained(buffer)
         stored_in = time.perf_counter() - started
-        print(f"   emitted in {emitted_in:.1f}s ({emitted_in / burst_size * 1e6:,.0f} us per event on the request "
-              f"path, this process also running the worker); all stored after {stored_in:.1f}s: "
-              f"{burst_size / stored_in:,.0f} events/s end to end")
+        per_event = emitted_in / burst_size * 1e6
+        print(f"   emitted in {emitted_in:.1f}s ({per_event:,.0f} us per event through eventtracking); "
+              f"all stored after {stored_in:.1f}s: {burst_size / stored_in:,.0f} events/s end to end")
+        print("   (one process plays both the LMS and the worker here, sharing one core's worth of Python; "
+              "`python -m benchmarks.run pipeline` measures a worker on its own)")
         time.sleep(1.5)  # let the debounced course dump and learner tasks finish
     print("== Pipeline status (./manage.py lms oars_status)")
     call_command("oars_status")
