@@ -56,6 +56,7 @@ setup(
             "jsonschema>=4.22",
             "mysqlclient>=2.2.1",
             "ruff>=0.6",
+            "playwright>=1.45",
         ],
     },
     entry_points={

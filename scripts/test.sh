@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-apt_install pkg-config libmariadb-dev build-essential clickhouse-server
+apt_install pkg-config libmariadb-dev build-essential clickhouse-server chromium
 ensure_venv test
 ensure_mariadb
 ensure_redis

@@ -93,7 +93,7 @@ ENROLLMENTS_CUMULATIVE = Report(
         "    FROM deltas\n"
         ") WHERE day >= toDate({{since:DateTime64(6)}}) ORDER BY day, mode"
     ),
-    chart={"type": "line", "x": "day", "y": "enrollees", "series": "mode"},
+    chart={"type": "line", "x": "day", "y": "enrollees", "series": "mode", "carry": True},
 )
 
 REPORTS = (ENROLLMENTS_DAILY, ENROLLEES_CURRENT, ENROLLMENTS_CUMULATIVE)

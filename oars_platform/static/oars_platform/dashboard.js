@@ -1,5 +1,6 @@
 /* Draw one Chart.js chart per panel from the JSON the page embeds with json_script.
- * A panel's spec: {type, x, y (a column or a list of columns), series (optional column splitting y), stacked}.
+ * A panel's spec: {type, x, y (a column or a list of columns), series (optional column splitting y), stacked,
+ * carry (y is a running total: a series keeps its last value where it has no row)}.
  * Only textContent and Chart.js labels receive data, never innerHTML, so names cannot inject markup. */
 (function () {
   "use strict";
@@ -21,12 +22,18 @@
     var ys = Array.isArray(spec.y) ? spec.y : [spec.y];
     if (spec.series) {
       return unique(rows.map(function (r) { return String(r[spec.series]); })).map(function (name, i) {
+        var last = 0;
         var values = labels.map(function (label) {
-          var total = 0;
+          var total = 0, found = false;
           rows.forEach(function (r) {
-            if (labelOf(spec, r) === label && String(r[spec.series]) === name) { total += Number(r[ys[0]]) || 0; }
+            if (labelOf(spec, r) === label && String(r[spec.series]) === name) {
+              total += Number(r[ys[0]]) || 0;
+              found = true;
+            }
           });
-          return total;
+          /* A running total (spec.carry) keeps its value on days without a row; counts are 0 there. */
+          last = found || !spec.carry ? total : last;
+          return last;
         });
         return { label: name || "(none)", data: values, backgroundColor: COLORS[i % COLORS.length],
                  borderColor: COLORS[i % COLORS.length] };

@@ -1,0 +1,143 @@
+"""The dashboards in a real headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+Each page must load, draw its charts (a Chart.js instance per canvas, with non-blank pixels) and log no console
+error; a full-page screenshot of each is kept under ``artifacts/screenshots/`` for review.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from opaque_keys.edx.keys import CourseKey
+from playwright.sync_api import Browser, Page, sync_playwright
+from standin.factories import add_course_staff, create_user
+
+from oars_platform.reports.dashboard import render_course_dashboard_html
+from tests.conftest import ARTIFACTS
+
+SCREENSHOTS = ARTIFACTS / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+#: In the page: for every chart canvas, whether Chart.js owns it and whether any pixel is not transparent.
+CHART_STATE = """() => Array.from(document.querySelectorAll('canvas[data-source]')).map(c => {
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) { if (data[i] !== 0) { painted++; } }
+    return {source: c.dataset.source, chart: !!Chart.getChart(c), painted: painted};
+})"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the module (the system's binary: nothing is downloaded).
+
+    Playwright's sync API keeps an asyncio loop on this thread, which makes Django refuse ORM calls from it;
+    the tests themselves are synchronous, so Django's documented escape hatch applies while the browser lives.
+    """
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (scripts/test.sh does)"
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def open_page(browser: Browser, url: str, user=None, base_url: str = "") -> tuple[Page, list[str]]:
+    """Load ``url`` (logged in as ``user`` through a real session cookie); returns the page and console errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    response = page.goto(url, wait_until="load")
+    assert response is not None and response.ok, (url, response and response.status)
+    page.wait_for_function("document.documentElement.dataset.oarsCharts === 'ready'")
+    return page, errors
+
+
+def check_and_shoot(page: Page, errors: list[str], name: str, min_charts: int) -> None:
+    charts = page.evaluate(CHART_STATE)
+    assert len(charts) >= min_charts, charts
+    for chart in charts:
+        assert chart["chart"] and chart["painted"] > 100, chart
+    assert errors == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.context.close()
+
+
+@pytest.fixture
+def platform_rows(transactional_db) -> None:
+    """Committed data (the live server's thread must see it), plus the rows a data migration makes.
+
+    A transactional test ends with a flush that also deletes the external-id types created by the platform's
+    data migration, so each test here puts them back before building its world.
+    """
+    from openedx.core.djangoapps.external_user_ids.models import ExternalIdType
+
+    types = (ExternalIdType.XAPI, ExternalIdType.LTI, ExternalIdType.CALIPER, ExternalIdType.MICROBACHELORS_COACHING)
+    for name in types:
+        ExternalIdType.objects.get_or_create(name=name)
+
+
+@pytest.fixture
+def browser_world(platform_rows, world):
+    """The report world, committed so the live server's thread sees it."""
+    return world
+
+
+def test_course_and_instance_dashboards_render_in_chromium(browser, browser_world, live_server, settings) -> None:
+    course_a = next(key for key in browser_world.courses if "OrgA" in key)
+    staff = create_user("browser_staff_a")
+    add_course_staff(staff, CourseKey.from_string(course_a), "staff")
+    admin = create_user("browser_admin", is_staff=True)
+
+    page, errors = open_page(browser, f"{live_server.url}/oars/courses/{course_a}/", staff, live_server.url)
+    assert page.title().startswith('Course <A> & "friends"')
+    check_and_shoot(page, errors, "course_dashboard_lms", min_charts=6)
+
+    page, errors = open_page(browser, f"{live_server.url}/oars/instance/", admin, live_server.url)
+    check_and_shoot(page, errors, "instance_dashboard", min_charts=1)
+
+    settings.ROOT_URLCONF = "cms.urls"
+    page, errors = open_page(browser, f"{live_server.url}/oars/courses/{course_a}/", staff, live_server.url)
+    check_and_shoot(page, errors, "course_dashboard_studio", min_charts=6)
+
+
+def test_date_filter_narrows_the_page(browser, browser_world, live_server) -> None:
+    course_a = next(key for key in browser_world.courses if "OrgA" in key)
+    admin = create_user("browser_admin_2", is_staff=True)
+    page, errors = open_page(browser, f"{live_server.url}/oars/courses/{course_a}/?since=2099-01-01", admin,
+                             live_server.url)
+    assert page.locator("#panel-enrollments_daily .oars-empty").count() == 1
+    assert errors == []
+    page.context.close()
+
+
+def test_standalone_file_renders_offline(browser, browser_world, tmp_path) -> None:
+    course_a = next(key for key in browser_world.courses if "OrgA" in key)
+    path = tmp_path / "course_dashboard.html"
+    path.write_text(render_course_dashboard_html(course_a, 'Course <A> & "friends"'), encoding="utf-8")
+    page, errors = open_page(browser, path.as_uri())
+    check_and_shoot(page, errors, "course_dashboard_standalone", min_charts=6)
+    shutil.copy(path, SCREENSHOTS / "course_dashboard_standalone.html")
