@@ -137,9 +137,9 @@ class ChunkProcessor:
     def __init__(self, config: OarsConfig, lookups: Lookups, mode: str, source: str,
                  client: ClickHouseClient | None = None) -> None:
         self.config = config
-        # Events go to the transform as the dicts we already parsed, with the size check done here on the line's
-        # own text (`max_event_bytes`), not by re-serialising every dict: an oversize line is handed over as
-        # bytes, so the transform still rejects (and quarantines) it as `oversize`.
+        # Events go to the transform as the dicts we already parsed (one JSON parse per line, not two), with the
+        # size check done here on the line's own text instead of by the transform re-serialising every dict: an
+        # oversize line becomes the same `oversize` rejection the transform would give, and is quarantined.
         self.max_bytes = config.max_event_bytes
         self.transform_config = dataclasses.replace(transform_config(config), max_event_bytes=0)
         self.lookups = lookups
