@@ -70,14 +70,15 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print("== ClickHouse migrations (embedded engine)")
     call_command("migrate_clickhouse")
-    run_cohort(args.learners, args.seed)
+    course_key = run_cohort(args.learners, args.seed)
     load_olx_export(args.seed)
+    write_dashboard(course_key)
     print("== Tables")
     summarise()
     print(f"Demo finished in {time.perf_counter() - started:.1f}s; data in {DEMO}")
 
 
-def run_cohort(learners: int, seed: int) -> None:
+def run_cohort(learners: int, seed: int) -> str:
     """Generate a course, simulate the cohort with a Celery worker running, wait until everything landed."""
     from celery.contrib.testing.worker import start_worker
     from django.core.management import call_command
@@ -119,6 +120,22 @@ def run_cohort(learners: int, seed: int) -> None:
         time.sleep(1.5)  # let the debounced course dump and learner tasks finish
     print("== Pipeline status (./manage.py lms oars_status)")
     call_command("oars_status")
+    return str(course.course_key)
+
+
+def write_dashboard(course_key: str) -> None:
+    """The course dashboard the LMS serves at /oars/courses/<key>/, as one self-contained HTML file."""
+    from django.core.management import call_command
+
+    from oars_platform.reports.dashboard import render_course_dashboard_html
+
+    print(f"== Reports for {course_key} (./manage.py lms oars_report NAME --course ...)")
+    for name in ("enrollees_current", "problem_difficulty", "video_engagement"):
+        print(f"-- {name}")
+        call_command("oars_report", name, "--course", course_key, "--format", "table")
+    path = DEMO / "course_dashboard.html"
+    path.write_text(render_course_dashboard_html(course_key, "OARS Demo Course"))
+    print(f"== Course dashboard written to {path} (open it in a browser; no server or network needed)")
 
 
 def load_olx_export(seed: int) -> None:
