@@ -31,6 +31,8 @@ MATRIX = {
                 "course A data": HIDDEN, "course B data": HIDDEN, "instance data": FORBIDDEN},
     "staff of A": {"course A page": OK, "course B page": HIDDEN, "instance page": FORBIDDEN,
                    "course A data": OK, "course B data": HIDDEN, "instance data": FORBIDDEN},
+    "staff of B": {"course A page": HIDDEN, "course B page": OK, "instance page": FORBIDDEN,
+                   "course A data": HIDDEN, "course B data": OK, "instance data": FORBIDDEN},
     "instructor of B": {"course A page": HIDDEN, "course B page": OK, "instance page": FORBIDDEN,
                         "course A data": HIDDEN, "course B data": OK, "instance data": FORBIDDEN},
     "global staff": {"course A page": OK, "course B page": OK, "instance page": OK,
@@ -44,10 +46,12 @@ def people(db) -> dict[str, object]:
     learner = create_user("matrix_learner")
     staff_a = create_user("matrix_staff_a")
     add_course_staff(staff_a, CourseKey.from_string(COURSE_A), "staff")
+    staff_b = create_user("matrix_staff_b")
+    add_course_staff(staff_b, CourseKey.from_string(COURSE_B), "staff")
     instructor_b = create_user("matrix_instructor_b")
     add_course_staff(instructor_b, CourseKey.from_string(COURSE_B), "instructor")
-    return {"anonymous": None, "learner": learner, "staff of A": staff_a, "instructor of B": instructor_b,
-            "global staff": create_user("matrix_global", is_staff=True)}
+    return {"anonymous": None, "learner": learner, "staff of A": staff_a, "staff of B": staff_b,
+            "instructor of B": instructor_b, "global staff": create_user("matrix_global", is_staff=True)}
 
 
 def client_for(user) -> Client:
