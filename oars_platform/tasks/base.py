@@ -71,7 +71,17 @@ class OarsTask(Task):
         return {"args": list(args or ()), "kwargs": dict(kwargs or {})}
 
 
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+def send_options(countdown: float | None = None) -> dict[str, Any]:
+    """``apply_async`` options every task of the plugin is sent with: its queue, and a countdown when given."""
+    options: dict[str, Any] = {}
+    queue = get_config().celery_queue
+    if queue:
+        options["queue"] = queue
+    if countdown:
+        options["countdown"] = countdown
+    return options
+
+
+def enqueue_on_commit(task: Task, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
     """Send ``task`` with these arguments once the current transaction commits (at once outside a transaction)."""
-    options = {"queue": get_config().celery_queue} if get_config().celery_queue else {}
-    transaction.on_commit(partial(task.apply_async, args, kwargs, **options))
+    transaction.on_commit(partial(task.apply_async, args, kwargs, **send_options(countdown)))

@@ -23,15 +23,13 @@ it).
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from celery import shared_task
 from django.core.cache import caches
-from django.db import transaction
 
 from oars_platform.conf import get_config
-from oars_platform.tasks.base import OarsTask
+from oars_platform.tasks.base import OarsTask, enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +87,7 @@ def request_course_dump(course_key: str) -> None:
     if not config.course_dump_enabled:
         return
     number = next_publish_number(course_key)
-    options: dict[str, Any] = {"countdown": config.course_dump_delay}
-    if config.celery_queue:
-        options["queue"] = config.celery_queue
-    # base.enqueue_on_commit cannot pass a countdown, hence this one on_commit of our own (same deferral rule).
-    transaction.on_commit(partial(dump_course_task.apply_async, (course_key,), {"publish_number": number}, **options))
+    enqueue_on_commit(dump_course_task, course_key, countdown=config.course_dump_delay, publish_number=number)
 
 
 class CourseDumpTask(OarsTask):

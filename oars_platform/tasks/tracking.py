@@ -25,6 +25,7 @@ from oars_platform.buffer import Entry, EventBuffer, get_buffer
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.conf import get_config
 from oars_platform.ingest import ingest
+from oars_platform.tasks.base import send_options
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,7 @@ def enqueue_event(raw: str, source: str) -> None:
 
 def schedule_drain(countdown: float, claim_idle: float | None = None) -> None:
     """Send a drain wake-up to the plugin's queue; ``claim_idle`` shortens the take-over delay for a retry."""
-    options: dict[str, Any] = {"countdown": countdown} if countdown > 0 else {}
-    queue = get_config().celery_queue
-    if queue:
-        options["queue"] = queue
-    drain_tracking_buffer.apply_async(kwargs={"claim_idle": claim_idle}, **options)
+    drain_tracking_buffer.apply_async(kwargs={"claim_idle": claim_idle}, **send_options(countdown))
 
 
 @shared_task(name="oars_platform.drain_tracking_buffer", ignore_result=True)

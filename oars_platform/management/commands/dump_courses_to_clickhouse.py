@@ -8,7 +8,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from oars_platform.conf import get_config
 from oars_platform.sources.course_backfill import BackfillOptions, BackfillSummary, plan_backfill, run_backfill
 from oars_platform.sources.course_structure import CourseSource
 
@@ -112,14 +111,11 @@ class Command(BaseCommand):
         return ModulestoreSource()
 
     def _queue(self, keys: list[str]) -> None:
+        from oars_platform.tasks.base import send_options
         from oars_platform.tasks.courses import dump_course_task
 
-        queue = get_config().celery_queue
         for key in tqdm(keys, unit="course", file=self.stderr, dynamic_ncols=True):
-            if queue:
-                dump_course_task.apply_async((key,), queue=queue)
-            else:
-                dump_course_task.apply_async((key,))
+            dump_course_task.apply_async((key,), **send_options())
         self.stdout.write(self.style.SUCCESS(f"Queued {len(keys)} course dump(s) for the Celery workers."))
 
     def _summarise(self, summary: BackfillSummary) -> None:
