@@ -8,6 +8,7 @@ JSON encoding, one Celery publish — no transform, no ClickHouse, and never an 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import Counter
 from typing import Any
@@ -38,6 +39,12 @@ class EventFilter:
         return config.page_views_enabled and name.startswith(PAGE_VIEW_PREFIX)
 
 
+@functools.cache
+def event_filter() -> EventFilter:
+    """The process's filter (the supported names never change while it runs)."""
+    return EventFilter()
+
+
 def encode_event(event: dict[str, Any]) -> str:
     """The event as JSON text, with its timestamp in UTC ISO form exactly as the tracking log writes it.
 
@@ -58,7 +65,7 @@ class OarsTrackingBackend:
     SOURCE = "tracking"
 
     def __init__(self, **options: Any) -> None:
-        self.filter = EventFilter()
+        self.filter = event_filter()
         self.stats: Counter[str] = Counter()
 
     def send(self, event: dict[str, Any]) -> None:

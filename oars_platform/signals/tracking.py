@@ -15,13 +15,13 @@ SOURCE = "event_bus"
 def on_tracking_event_emitted(sender: Any = None, tracking_log: Any = None, **kwargs: Any) -> None:
     """Enqueue the event carried by the signal, in the same shape as the live path; never raise."""
     from oars_platform.tasks.tracking import enqueue_event
-    from oars_platform.tracking import EventFilter, encode_event
+    from oars_platform.tracking import encode_event, event_filter
     from oars_platform.xapi import Rejection, from_tracking_signal
 
     try:
         if not get_config().tracking_signal_enabled or tracking_log is None:
             return
-        if not EventFilter().wanted(getattr(tracking_log, "name", None)):
+        if not event_filter().wanted(getattr(tracking_log, "name", None)):
             return
         event = from_tracking_signal(tracking_log.name, tracking_log.timestamp, tracking_log.data, tracking_log.context)
         # A payload that is not JSON still travels: the worker's transform rejects it again and quarantines it.

@@ -149,7 +149,8 @@ def _handle_failure(buffer: EventBuffer, entries: list[Entry], reason: str, repo
         buffer.ack([entry.id for entry in exhausted])
         report.dead_lettered += len(exhausted)
         log.error("oars: %d events failed every retry; stored as dead letters", len(exhausted))
-    attempt = min((deliveries.get(entry.id, 1) for entry in entries if entry not in exhausted), default=1)
+    exhausted_ids = {entry.id for entry in exhausted}
+    attempt = min((deliveries.get(entry.id, 1) for entry in entries if entry.id not in exhausted_ids), default=1)
     ceiling = min(config.retry_backoff_max, 2.0**attempt)
     return max(0.5, random.uniform(0, ceiling))  # exponential backoff with full jitter
 
