@@ -129,7 +129,7 @@ def write_result(result: BatchResult, source: str, client: ClickHouseClient | No
     if rows and len(outcome.rejected) == len(rows) and len(rows) > 1:
         # Every row refused: the table, not the rows, is the problem (schema missing, read-only...). Retry it all.
         raise ClickHouseQueryError(f"ClickHouse refused the whole batch: {outcome.rejected[0][1]}")
-    refused = {index: reason for index, reason in outcome.rejected}
+    refused = dict(outcome.rejected)
 
     quarantine: list[tuple[str, str, str, str]] = []  # reason, event name, detail, raw text
     counts: Counter[tuple[str, str]] = Counter()
