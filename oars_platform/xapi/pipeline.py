@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -39,6 +40,12 @@ from oars_platform.xapi.results import (
     TransformedStatement,
     TransformFailure,
 )
+
+#: Emission times outside [EARLIEST, now + CLOCK_SKEW] are `bad_timestamp`: nothing real is older than the epoch
+#: (the floor of ClickHouse's DateTime and Date, which reports use), and an event from the future is a broken clock
+#: or a forgery; either would also scatter monthly partitions and poison date-based reports.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=1)
 
 
 def supported_events() -> list[str]:
@@ -76,8 +83,9 @@ def transform_batch(events: Iterable[Any], config: TransformConfig, lookups: Loo
     pending: list[Event] = []
     refs: set[UserRef] = set()
     course_ids: set[str] = set()
+    latest = datetime.now(UTC) + CLOCK_SKEW
     for item in events:
-        prepared = _prepare(item, config, known_courses, registry)
+        prepared = _prepare(item, config, known_courses, registry, latest)
         if isinstance(prepared, Rejection):
             rejections.append(prepared)
             continue
@@ -160,7 +168,8 @@ _dumps = orjson.dumps
 _EMAIL = re.compile(r"[^\s@\x00-\x1f\x7f]+@[^\s@\x00-\x1f\x7f]+")
 
 
-def _prepare(item: Any, config: TransformConfig, known_courses: set[str], registry: Registry) -> Event | Rejection:
+def _prepare(item: Any, config: TransformConfig, known_courses: set[str], registry: Registry, latest: datetime
+             ) -> Event | Rejection:
     """Pass 1 for one input: normalise, pick the transformer, parse the timestamp, find user and course."""
     event = normalize(item, config.max_event_bytes)
     if isinstance(event, Rejection):
@@ -177,6 +186,8 @@ def _prepare(item: Any, config: TransformConfig, known_courses: set[str], regist
         return _rejection(event, Reason.DISABLED_EVENT, "event disabled by configuration")
     try:
         timestamp = parse_timestamp(event.timestamp)
+        if not EARLIEST <= timestamp.emission <= latest:
+            return _rejection(event, Reason.BAD_TIMESTAMP, "timestamp before 1970 or in the future", "timestamp")
         ref = user_reference(event)
         if ref is None:
             return _rejection(event, Reason.UNKNOWN_USER, "anonymous event (no user id or username)", "user_id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -64,6 +65,23 @@ def test_bad_timestamp(timestamp: Any) -> None:
     event = load_event("play_video.json")
     event["timestamp"] = timestamp
     assert _one_rejection([event]).reason == Reason.BAD_TIMESTAMP
+
+
+@pytest.mark.parametrize("timestamp", ["0001-01-01T00:00:00+00:00", "1969-12-31T23:59:59.999999+00:00",
+                                       "9999-12-31T23:59:59+00:00", "2299-01-01T00:00:00Z",
+                                       dt.datetime.now(dt.UTC) + dt.timedelta(days=2)])
+def test_timestamps_far_in_the_past_or_future_are_bad(timestamp: Any) -> None:
+    event = load_event("play_video.json")
+    event["timestamp"] = timestamp
+    rejection = _one_rejection([event])
+    assert (rejection.reason, rejection.field) == (Reason.BAD_TIMESTAMP, "timestamp")
+
+
+@pytest.mark.parametrize("timestamp", ["1970-01-01T00:00:00+00:00", dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)])
+def test_timestamps_at_the_edges_of_the_window_are_kept(timestamp: Any) -> None:
+    event = load_event("play_video.json")
+    event["timestamp"] = timestamp
+    assert len(run([event]).statements) == 1
 
 
 @pytest.mark.parametrize("line", [
