@@ -834,3 +834,12 @@ WHERE (verb_id IN ('https://w3id.org/xapi/acrossx/verbs/evaluated', 'http://adln
 )
 WHERE kind = 'submitted'
 GROUP BY org, course_key, problem_id, actor_id;
+
+-- 0009_create_retired_users
+CREATE TABLE IF NOT EXISTS `oars`.`retired_users`
+(
+    `user_id` Int64,
+    `retired_at` DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY user_id;
