@@ -46,6 +46,8 @@ from oars_platform.xapi.results import (
 #: or a forgery; either would also scatter monthly partitions and poison date-based reports.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(days=1)
+_INT64 = 2**63
+MAX_USERNAME = 150
 
 
 def supported_events() -> list[str]:
@@ -64,9 +66,15 @@ def user_reference(event: Event) -> UserRef | None:
     if ref is None:
         return None
     if isinstance(ref, int) and not isinstance(ref, bool):
+        if not -_INT64 <= ref < _INT64:  # no database holds it, and some refuse the query (a poisoned lookup)
+            raise TransformFailure(Reason.INVALID_EVENT, "user id out of the 64-bit range", "user_id")
         return ref
     if isinstance(ref, str):
-        return int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 19 else ref
+        if ref.isascii() and ref.isdigit() and len(ref) < 19:
+            return int(ref)
+        if len(ref) > MAX_USERNAME or "\x00" in ref:  # not a possible username (Django: 150 characters)
+            raise TransformFailure(Reason.INVALID_EVENT, "user reference is not a possible username", "user_id")
+        return ref
     raise TransformFailure(Reason.INVALID_EVENT, f"user reference is a {type(ref).__name__}", "user_id")
 
 

@@ -84,6 +84,15 @@ def test_timestamps_at_the_edges_of_the_window_are_kept(timestamp: Any) -> None:
     assert len(run([event]).statements) == 1
 
 
+@pytest.mark.parametrize("ref", [2**63, -(2**63) - 1, 2**64 - 1, "u" * 151, "name\x00with a nul"])
+def test_impossible_user_references_are_invalid_without_a_lookup(ref: Any) -> None:
+    # A user id past 64 bits made the platform's user query raise, so every event of its batch was retried forever.
+    event = load_event("play_video.json")
+    event["context"]["user_id"] = ref
+    rejection = _one_rejection([event])
+    assert (rejection.reason, rejection.field) == (Reason.INVALID_EVENT, "user_id")
+
+
 @pytest.mark.parametrize("line", [
     '{"name": "play_video", "context": "oops}',
     b"syslog prefix without any json",
