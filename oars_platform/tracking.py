@@ -17,6 +17,7 @@ import orjson
 
 from oars_platform.conf import get_config
 from oars_platform.xapi import supported_events
+from oars_platform.xapi.inputs import raw_text
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +46,37 @@ def event_filter() -> EventFilter:
     return EventFilter()
 
 
-def encode_event(event: dict[str, Any]) -> str:
+def encode_event(event: dict[str, Any], max_bytes: int = 0) -> str:
     """The event as JSON text, with its timestamp in UTC ISO form exactly as the tracking log writes it.
 
     eventtracking's JSON encoder converts datetimes to UTC and calls ``isoformat()``; we do the same, so an event
     received live and the same event replayed from the tracking log give the same statement id.
+
+    Hostile input must not be lost here, where nobody would ever see it: an event JSON cannot carry (an int past 64
+    bits, a lone surrogate, nesting past 255 levels, a tuple key...) travels as its Python ``repr``, which the
+    worker refuses as ``malformed_json`` and quarantines. Text longer than ``max_bytes`` (``OARS_MAX_EVENT_BYTES``)
+    is cut just past the limit: the worker quarantines it as ``oversize`` either way, and the buffer stays small.
     """
-    timestamp = event.get("timestamp")
-    if isinstance(timestamp, dt.datetime):
-        if timestamp.tzinfo is not None:
-            timestamp = timestamp.astimezone(dt.UTC)
-        event = {**event, "timestamp": timestamp.isoformat()}
-    return orjson.dumps(event, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    try:
+        timestamp = event.get("timestamp")
+        if isinstance(timestamp, dt.datetime):
+            if timestamp.tzinfo is not None:
+                timestamp = timestamp.astimezone(dt.UTC)
+            event = {**event, "timestamp": timestamp.isoformat()}
+        text = orjson.dumps(event, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    except Exception:  # any value orjson refuses; the fallback below never raises
+        text = _unencodable(event)
+    return text[: max_bytes + 1] if max_bytes and len(text) > max_bytes else text
+
+
+def _unencodable(event: Any) -> str:
+    """Text for an event orjson refused: its ``repr`` (never JSON, so the worker quarantines it)."""
+    try:
+        text = raw_text(event)
+        text.encode("utf-8")  # Redis needs UTF-8: a surrogate that survived would fail the append
+        return text
+    except Exception:  # a repr can fail too (recursion): keep a marker the worker quarantines
+        return f"<unencodable tracking event: {type(event).__name__}>"
 
 
 class OarsTrackingBackend:
@@ -71,12 +91,12 @@ class OarsTrackingBackend:
     def send(self, event: dict[str, Any]) -> None:
         """Enqueue ``event`` for the batching worker; count and log failures, never raise."""
         try:
-            if not self.filter.wanted(event.get("name")):
+            if not isinstance(event, dict) or not self.filter.wanted(event.get("name")):
                 self.stats["ignored"] += 1
                 return
             from oars_platform.tasks.tracking import enqueue_event
 
-            enqueue_event(encode_event(event), self.SOURCE)
+            enqueue_event(encode_event(event, get_config().max_event_bytes), self.SOURCE)
             self.stats["enqueued"] += 1
         except Exception as exc:  # the request must never fail because of analytics
             self.stats["failed"] += 1

@@ -25,6 +25,8 @@ def on_tracking_event_emitted(sender: Any = None, tracking_log: Any = None, **kw
             return
         event = from_tracking_signal(tracking_log.name, tracking_log.timestamp, tracking_log.data, tracking_log.context)
         # A payload that is not JSON still travels: the worker's transform rejects it again and quarantines it.
-        enqueue_event(event.raw if isinstance(event, Rejection) else encode_event(event), SOURCE)
+        max_bytes = get_config().max_event_bytes
+        raw = event.raw[: max_bytes + 1] if isinstance(event, Rejection) else encode_event(event, max_bytes)
+        enqueue_event(raw, SOURCE)
     except Exception as exc:  # a receiver error would be logged by openedx-events; we keep it quiet and counted
         log.error("oars: could not enqueue a TRACKING_EVENT_EMITTED event (%s)", type(exc).__name__)
