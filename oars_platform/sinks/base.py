@@ -66,7 +66,10 @@ class Sink:
     #: Source in :mod:`oars_platform.platform.learners`; None when the event carries the values (no platform table).
     source: str | None
     freshness: Freshness | None = None
+    #: Every column is personal data: written only with OARS_PII_ENABLED, and never for a retired user.
     pii: bool = False
+    #: In a sink that is not ``pii``, the columns that still name the user (a username): blanked for retired users.
+    personal: tuple[str, ...] = ()
     #: Offered by ``dump_data_to_clickhouse``.
     backfill: bool = True
 

@@ -83,6 +83,7 @@ SINKS.register(
         build=build_enrollment,
         source="course_enrollment",
         freshness=Freshness("oars", "learner_enrollment", "id", "Int64", "version", ("mode", "is_active")),
+        personal=("username",),
     )
 )
 

@@ -1,8 +1,10 @@
 """Build, check, insert: one page of platform rows through a sink into ClickHouse.
 
 1. **Build**: the sink's serializer turns the page into columns (checked against the sink's column list).
-2. **Check** (unless forced): one query per page asks ClickHouse for the newest stored values of the page's keys
-   and drops the rows it already has; a row is never compared with ClickHouse on its own.
+2. **Check**: in sinks holding personal data, one query per page finds retired users, whose personal data is
+   never written again (:mod:`oars_platform.sinks.retired`); unless forced, one query per page asks ClickHouse for
+   the newest stored values of the page's keys and drops the rows it already has; a row is never compared with
+   ClickHouse on its own.
 3. **Insert** through :func:`oars_platform.clickhouse.writer.insert_isolating`, by column name, so a row ClickHouse
    refuses is reported by its platform id without costing the rest of the page.
 """
@@ -19,6 +21,7 @@ from oars_platform.clickhouse.writer import insert_isolating
 from oars_platform.conf import Databases
 from oars_platform.platform.learners import Page
 from oars_platform.sinks.base import Columns, Freshness, Sink, Stamp
+from oars_platform.sinks.retired import holds_personal_data, retired_among, scrub
 
 
 @dataclass
@@ -29,12 +32,15 @@ class WriteOutcome:
     written: int = 0
     skipped: int = 0
     rejected: list[tuple[Any, str]] = field(default_factory=list)
+    #: Rows of retired users left out of a personal-data sink (``oars_platform.sinks.retired``).
+    withheld: int = 0
 
     def add(self, other: WriteOutcome) -> None:
         """Accumulate another page's outcome."""
         self.read += other.read
         self.written += other.written
         self.skipped += other.skipped
+        self.withheld += other.withheld
         self.rejected.extend(other.rejected)
 
 
@@ -80,13 +86,19 @@ def write_page(
     if tuple(columns) != sink.columns:
         raise ValueError(f"Sink {sink.name} built columns {tuple(columns)}, declared {sink.columns}")
     keep = list(range(len(page.rows)))
-    if not force and sink.freshness is not None:
-        keep = changed_rows(client, databases, sink.freshness, columns)
-        outcome.skipped = len(page.rows) - len(keep)
+    if holds_personal_data(sink):
+        columns, keep = scrub(sink, columns, retired_among(client, databases, columns["user_id"]))
+        outcome.withheld = len(page.rows) - len(keep)
         if not keep:
             return outcome
-        if len(keep) < len(page.rows):
-            columns = {name: [values[index] for index in keep] for name, values in columns.items()}
+    if not force and sink.freshness is not None:
+        changed = changed_rows(client, databases, sink.freshness, columns)
+        outcome.skipped = len(keep) - len(changed)
+        if not changed:
+            return outcome
+        if len(changed) < len(keep):
+            columns = {name: [values[index] for index in changed] for name, values in columns.items()}
+            keep = [keep[index] for index in changed]
     rows = list(zip(*columns.values(), strict=True))
     inserted = insert_isolating(client, qualified(getattr(databases, sink.role), sink.table), sink.columns, rows)
     outcome.written = inserted.inserted
