@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,13 @@ def lookups() -> CachedLookups:
                 course_ttl=config.lookup_cache_ttl,
             )
         return _lookups
+
+
+def forget_users(refs: Iterable[int | str]) -> int:
+    """Drop this process's cached lookups of these users (ids or usernames): retirement calls it."""
+    with _lookups_lock:
+        cached = _lookups
+    return cached.forget_users(refs) if cached is not None else 0
 
 
 def reset_lookups() -> None:
