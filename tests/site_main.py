@@ -51,6 +51,17 @@ def setup() -> None:
     create_course_overview(CourseKey.from_string(COURSE_ID), display_name="Demonstration Course")
 
 
+def setup_fixtures() -> None:
+    """``setup``, plus user 100 and every course the reference events name; external ids are UUID(int=user id).
+
+    The hostile-input fuzz predicts statement ids in-process, so the site's actors must be known in advance.
+    """
+    setup()
+    from tests.security.hostile import create_world
+
+    create_world()
+
+
 def produce(first: int, count: int, chunk: int, pause: float, rate: float = 0.0, sent_log: str = "") -> None:
     """Send events through the plugin's real eventtracking backend (the request path), in chunks or at a rate.
 
@@ -110,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("setup")
+    commands.add_parser("setup-fixtures")
     produce_parser = commands.add_parser("produce")
     produce_parser.add_argument("--first", type=int, default=0)
     produce_parser.add_argument("--count", type=int, required=True)
@@ -123,6 +135,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "setup":
         setup()
+    elif args.command == "setup-fixtures":
+        setup_fixtures()
     elif args.command == "produce-bus":
         produce_bus(args.first, args.count)
     else:
