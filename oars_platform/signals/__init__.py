@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oars_platform.platform.retirement import USER_RETIRE_LMS_MISC
 from oars_platform.signals.learners import LEARNER_SIGNALS
 
 LMS = "lms.djangoapp"
@@ -39,4 +40,6 @@ RECEIVERS: tuple[Receiver, ...] = (
     ),
     Receiver("on_xblock_published", "openedx_events.content_authoring.signals.XBLOCK_PUBLISHED"),
     Receiver("on_xblock_deleted", "openedx_events.content_authoring.signals.XBLOCK_DELETED"),
+    # User retirement (signals/retirement.py): the platform's retirement pipeline runs in the LMS.
+    Receiver("on_user_retired", USER_RETIRE_LMS_MISC, (LMS,)),
 )

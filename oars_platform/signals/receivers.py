@@ -11,6 +11,7 @@ from oars_platform.signals.courses import (
     on_xblock_published,
 )
 from oars_platform.signals.learners import on_learner_event
+from oars_platform.signals.retirement import on_user_retired
 from oars_platform.signals.tracking import on_tracking_event_emitted
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "on_course_published",
     "on_learner_event",
     "on_tracking_event_emitted",
+    "on_user_retired",
     "on_xblock_deleted",
     "on_xblock_published",
 ]

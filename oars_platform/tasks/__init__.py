@@ -4,6 +4,6 @@ Celery's autodiscovery imports ``oars_platform.tasks`` in every worker of the pl
 each task module: a task that is not imported here is never registered.
 """
 
-from oars_platform.tasks import courses, learners, tracking
+from oars_platform.tasks import courses, learners, retirement, tracking
 
-__all__ = ["courses", "learners", "tracking"]
+__all__ = ["courses", "learners", "retirement", "tracking"]

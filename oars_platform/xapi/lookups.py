@@ -72,6 +72,23 @@ class CachedLookups:
             found.update(fetched)
         return found
 
+    def forget_users(self, refs: Iterable[UserRef]) -> int:
+        """Drop what is cached for these users (ids or usernames) in every mode; returns the entries dropped.
+
+        Retirement calls it: in the mbox modes the cached value is an email, and a username is a key. Entries of
+        another reference to the same user (an id when the username was given, or the reverse) are found by value.
+        """
+        wanted = {str(ref) for ref in refs}
+        dropped = 0
+        with self._lock:
+            for cache in self._actors.values():
+                keys = list(cache)
+                values = {cache.get(key) for key in keys if str(key) in wanted} - {None}
+                for key in keys:
+                    if (str(key) in wanted or cache.get(key) in values) and cache.pop(key, None) is not None:
+                        dropped += 1
+        return dropped
+
     def course_names(self, course_ids: set[str]) -> dict[str, str]:
         """Resolve `course_ids`, fetching only those not cached."""
         with self._lock:
