@@ -92,8 +92,8 @@ class Command(BaseCommand):
         ids, bad = self._read_ids(options)
         letters = self._dead_letters() if options["dead_letters"] else {}
         ids = user_ids_from([*ids, *letters])
-        for where, value in bad:
-            self.stderr.write(f"not a user id ({where}): {value[:40]!r}")
+        for where in bad:  # where only: the value itself may be a name or an email
+            self.stderr.write(f"not a user id: {where}")
         if not ids:
             raise CommandError(
                 "No user ids to retire: give --user-ids, --file or --dead-letters."
@@ -131,21 +131,20 @@ class Command(BaseCommand):
         if bad:
             raise CommandError(f"{len(bad)} value(s) were not user ids (listed above); the others were retired.")
 
-    def _read_ids(self, options: dict[str, Any]) -> tuple[list[int], list[tuple[str, str]]]:
-        """Ids from --user-ids and --file, and the values that are not ids (with where they were found)."""
+    def _read_ids(self, options: dict[str, Any]) -> tuple[list[int], list[str]]:
+        """Ids from --user-ids and --file, and where the values that are not ids were found."""
         ids: list[int] = []
-        bad: list[tuple[str, str]] = []
+        bad: list[str] = []
 
         def take(value: str, where: str) -> None:
             try:
                 ids.extend(user_ids_from([value]))
             except ValueError:
-                bad.append((where, value))
+                bad.append(where)
 
-        for group in options["user_ids"]:
-            for value in group.split(","):
-                if value.strip():
-                    take(value, "--user-ids")
+        values = [value for group in options["user_ids"] for value in group.split(",") if value.strip()]
+        for number, value in enumerate(values, 1):
+            take(value, f"--user-ids value {number}")
         for path in options["file"]:
             try:
                 lines = path.read_text().splitlines()
