@@ -20,6 +20,7 @@ from oars_platform.clickhouse import ClickHouseClient, ClickHouseQueryError, get
 from oars_platform.clickhouse.sql import qualified
 from oars_platform.clickhouse.writer import insert_isolating
 from oars_platform.conf import OarsConfig, get_config
+from oars_platform.privacy import scrub_raw, scrub_text
 from oars_platform.xapi import BatchResult, CachedLookups, Lookups, Reason, TransformConfig, transform_batch
 
 RAW_COLUMNS = ("event_id", "emission_time", "event")
@@ -30,6 +31,8 @@ INSERT_REJECTED = "insert_rejected"
 #: Rejections that say nothing about the event itself: they are retried, not quarantined.
 RETRYABLE = {Reason.LOOKUP_FAILED}
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: Quarantined events up to this many characters are parsed to be scrubbed of PII; longer ones by pattern.
+SCRUB_WHOLE_MAX = 1 << 20
 
 
 @dataclass
@@ -183,9 +186,15 @@ def _write_quarantine(
     if not items:
         return
     rows = []
+    limit = config.quarantine_raw_max_bytes
     for reason, name, detail, raw in items:
-        text, truncated = _truncate(raw, config.quarantine_raw_max_bytes)
-        rows.append((received_at, source, reason, name[:200], detail[:500], text, truncated))
+        # PII is scrubbed before the cut: a whole event is scrubbed field by field, a cut one only by pattern.
+        # Beyond SCRUB_WHOLE_MAX the event is cut first (nothing past the cap is kept anyway) to bound the work.
+        cut = raw if len(raw) <= SCRUB_WHOLE_MAX else raw[: 2 * limit]
+        text, truncated = _truncate(scrub_raw(cut), limit)
+        row = (received_at, source, reason, scrub_text(name)[:200], scrub_text(detail)[:500], text,
+               truncated or cut is not raw)
+        rows.append(row)
     client.insert(qualified(config.databases.oars, "quarantine"), QUARANTINE_COLUMNS, rows)
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.conf import get_config
+from oars_platform.privacy import scrub_text, scrub_value
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,11 @@ class OarsTask(Task):
         """The last retry failed (or the error was not retryable): keep the payload as a dead letter."""
         from oars_platform.models import DeadLetter
 
-        payload = self.dead_letter_payload(args, kwargs)
+        payload = scrub_value(self.dead_letter_payload(args, kwargs))
         DeadLetter.objects.create(
             kind=self.dead_letter_kind,
             task_name=self.name,
-            reason=f"{type(exc).__name__}: {str(exc)[:1000]}",
+            reason=f"{type(exc).__name__}: {scrub_text(str(exc))[:1000]}",
             payload=payload,
             item_count=len(payload.get("events", [])) if isinstance(payload, dict) else 0,
             attempts=(self.request.retries or 0) + 1,
@@ -67,7 +68,7 @@ class OarsTask(Task):
         log.error("oars task %s failed for good (%s); stored as a dead letter", self.name, type(exc).__name__)
 
     def dead_letter_payload(self, args: Any, kwargs: Any) -> dict[str, Any]:
-        """What to keep for a replay; subclasses narrow it to what is needed."""
+        """What to keep for a replay; subclasses narrow it to what is needed (PII keys are scrubbed after)."""
         return {"args": list(args or ()), "kwargs": dict(kwargs or {})}
 
 

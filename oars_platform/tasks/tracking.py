@@ -25,6 +25,7 @@ from oars_platform.buffer import Entry, EventBuffer, get_buffer
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.conf import get_config
 from oars_platform.ingest import ingest
+from oars_platform.privacy import scrub_raw, scrub_text
 from oars_platform.tasks.base import send_options
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def drain(
         try:
             waiting = _ingest_entries(entries, report)
         except ClickHouseError as exc:
-            report.failed = f"{type(exc).__name__}: {str(exc)[:300]}"
+            report.failed = f"{type(exc).__name__}: {scrub_text(str(exc))[:300]}"
             report.retry_in = _handle_failure(buffer, entries, report.failed, report)
             log.warning("oars: ClickHouse refused %d events (%s); next try in %.1fs", len(entries),
                         type(exc).__name__, report.retry_in)
@@ -142,7 +143,8 @@ def _handle_failure(buffer: EventBuffer, entries: list[Entry], reason: str, repo
                 kind=DeadLetter.KIND_TRACKING,
                 task_name=drain_tracking_buffer.name,
                 reason=reason,
-                payload={"events": [entry.raw for entry in group], "source": source},
+                # Scrubbed of PII, but still the same statements on replay (oars_platform.privacy).
+                payload={"events": [scrub_raw(entry.raw) for entry in group], "source": source},
                 item_count=len(group),
                 attempts=max(deliveries.get(entry.id, 1) for entry in group),
             )
