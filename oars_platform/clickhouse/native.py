@@ -33,9 +33,25 @@ _UNAVAILABLE = (
 )
 
 
+_IN_ARRAY = re.compile(r"\bIN\s*\{(\w+):Array\(", re.IGNORECASE)
+
+
 def to_pyformat(sql: str) -> str:
     """Rewrite ``{name:Type}`` placeholders as ``%(name)s`` for client-side escaping (old servers only)."""
     return _PLACEHOLDER.sub(lambda match: f"%({match.group(1)})s", sql.replace("%", "%%"))
+
+
+def pyformat_params(sql: str, params: Params) -> dict[str, Any]:
+    """Parameters for client-side escaping (old servers only): an array right of ``IN`` goes as a tuple.
+
+    Servers before 19.x refuse ``x IN [1, 2]`` (an array) but take ``x IN (1, 2)``; newer ones bind
+    ``IN {ids:Array(Int64)}`` themselves.
+    """
+    in_arrays = set(_IN_ARRAY.findall(sql))
+    return {
+        name: tuple(value) if name in in_arrays and isinstance(value, list | tuple | set | frozenset) else value
+        for name, value in dict(params or {}).items()
+    }
 
 
 class NativeClient:
@@ -98,7 +114,9 @@ class NativeClient:
                 return self._client.execute(sql, **kwargs)
             binds = self._server_binds_params()
             settings = {"server_side_params": binds}
-            return self._client.execute(sql if binds else to_pyformat(sql), dict(params), settings=settings, **kwargs)
+            if binds:
+                return self._client.execute(sql, dict(params), settings=settings, **kwargs)
+            return self._client.execute(to_pyformat(sql), pyformat_params(sql, params), settings=settings, **kwargs)
 
         return self._call("Query", call)
 

@@ -69,6 +69,17 @@ def test_array_and_number_parameters(native) -> None:
     assert result.rows == [(1,), (3,)]
 
 
+def test_an_array_parameter_right_of_in(native) -> None:
+    client, table = native
+    uids = [uuid.uuid4() for _ in range(3)]
+    client.insert(table, ["id", "uid"], [(index, uid) for index, uid in enumerate(uids)])
+    found = client.query(
+        f"SELECT id FROM {table} WHERE uid IN {{uids:Array(UUID)}} AND id IN {{ids:Array(UInt32)}} ORDER BY id",
+        {"uids": uids[:2], "ids": [0, 1, 2]},
+    )
+    assert found.rows == [(0,), (1,)]
+
+
 def test_server_errors_are_typed_with_clickhouse_code(native) -> None:
     client, _ = native
     with pytest.raises(ClickHouseQueryError) as error:
