@@ -1,7 +1,7 @@
-"""Entry point of a stand-in site run as separate processes (producer, set-up), used by the worker tests.
+"""Entry point of a stand-in site run as separate processes (producer, set-up, learners), used by the worker tests.
 
-Run as ``python tests/site_main.py setup|produce ...`` with ``DJANGO_SETTINGS_MODULE=lms.envs.production`` and
-``LMS_CFG`` naming the site's YAML; see tests/sites.py.
+Run as ``python tests/site_main.py setup|produce|produce-bus|learners|retire ...`` with
+``DJANGO_SETTINGS_MODULE=lms.envs.production`` and ``LMS_CFG`` naming the site's YAML; see tests/sites.py.
 """
 
 from __future__ import annotations
@@ -116,6 +116,47 @@ def produce_bus(first: int, count: int) -> None:
         )
 
 
+def learners(user_ids: list[int], course_id: str) -> None:
+    """Give these users an email and a profile and enroll them in ``course_id`` through the platform's code path.
+
+    With ``OARS_PII_ENABLED`` the enrollment's signals enqueue the refresh of the enrollment, the profile and the
+    external id: the worker writes the user's personal rows.
+    """
+    import django
+
+    django.setup()
+    from common.djangoapps.student.models import CourseEnrollment, UserProfile
+    from django.contrib.auth.models import User
+    from opaque_keys.edx.keys import CourseKey
+    from standin.factories import create_course_overview
+
+    key = CourseKey.from_string(course_id)
+    if course_id != COURSE_ID:
+        create_course_overview(key, display_name="Another Course")
+    for user_id in user_ids:
+        user = User.objects.get(id=user_id)
+        user.email = f"{user.username}@example.com"
+        user.save()
+        UserProfile.objects.update_or_create(user=user, defaults={"name": f"Learner Number {user_id}", "city": "Lyon"})
+        CourseEnrollment.enroll(user, key, mode="audit")
+
+
+def retire(user_ids: list[int]) -> None:
+    """Send the platform's retirement signals for these users, as its retirement pipeline does."""
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from standin.factories import retire_user
+
+    for user in User.objects.filter(id__in=user_ids):
+        retire_user(user)
+
+
+def _ids(text: str) -> list[int]:
+    return [int(value) for value in text.split(",")]
+
+
 def main() -> None:
     """Parse the sub-command."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -132,9 +173,18 @@ def main() -> None:
     bus_parser = commands.add_parser("produce-bus")
     bus_parser.add_argument("--first", type=int, default=0)
     bus_parser.add_argument("--count", type=int, required=True)
+    learners_parser = commands.add_parser("learners")
+    learners_parser.add_argument("--ids", type=_ids, required=True)
+    learners_parser.add_argument("--course", default=COURSE_ID)
+    retire_parser = commands.add_parser("retire")
+    retire_parser.add_argument("--ids", type=_ids, required=True)
     args = parser.parse_args()
     if args.command == "setup":
         setup()
+    elif args.command == "learners":
+        learners(args.ids, args.course)
+    elif args.command == "retire":
+        retire(args.ids)
     elif args.command == "setup-fixtures":
         setup_fixtures()
     elif args.command == "produce-bus":

@@ -172,14 +172,14 @@ def test_mutations_bind_the_ids_and_run_on_the_cluster() -> None:
     delete = PersonalTable("event_sink", "user_profile").mutation_sql(databases, Topology("analytics"), sync=True)
     assert delete == (
         "ALTER TABLE `event_sink`.`user_profile` ON CLUSTER `analytics` DELETE "
-        "WHERE has({user_ids:Array(Int64)}, user_id) SETTINGS mutations_sync = 2"
+        "WHERE user_id IN {user_ids:Array(Int64)} SETTINGS mutations_sync = 2"
     )
     blank = PersonalTable("event_sink", "course_enrollment", ("username",)).mutation_sql(
         databases, Topology(), sync=False
     )
     assert blank == (
         "ALTER TABLE `event_sink`.`course_enrollment` UPDATE `username` = '' "
-        "WHERE has({user_ids:Array(Int64)}, user_id) AND (`username` != '')"
+        "WHERE user_id IN {user_ids:Array(Int64)} AND (`username` != '')"
     )
 
 
