@@ -20,7 +20,9 @@ the ``retire_users_from_clickhouse`` command (lists of users after the fact). Fo
 
 Events in ``xapi`` are not touched: their actor is the anonymous external id (aspects-schema.md §1.7). Nothing
 derived from the personal-data tables exists in the ``oars`` database (reports show no personal data).
-Rerunning is harmless: a table without rows of the users gets no mutation.
+Rerunning is harmless: a table without rows of the users gets no mutation. One window stays open: a sink write
+that checked ``oars.retired_users`` just before the id was recorded and lands after the final count; it is one
+write's duration wide, and a rerun (of the command) closes it.
 """
 
 from __future__ import annotations

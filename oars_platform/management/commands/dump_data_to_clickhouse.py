@@ -119,7 +119,9 @@ class Command(BaseCommand):
         state = "completed" if summary.completed else f"stopped after pk {summary.last_pk}"
         self.stdout.write(
             f"{summary.sink}: read {outcome.read}, written {outcome.written}, unchanged (skipped) {outcome.skipped}, "
-            f"refused {len(outcome.rejected)}, {summary.pages} page(s) in {summary.seconds:.1f}s "
+            f"refused {len(outcome.rejected)}, "
+            + (f"withheld (retired users) {outcome.withheld}, " if outcome.withheld else "")
+            + f"{summary.pages} page(s) in {summary.seconds:.1f}s "
             f"({summary.rate:,.0f} rows/s); {state}."
         )
         for key, reason in outcome.rejected[:20]:
