@@ -15,7 +15,7 @@ the same value in both shapes, because the tracking-log writer moves `session`, 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -198,7 +198,11 @@ def from_tracking_signal(name: str, timestamp: datetime, data: str, context: str
 
 
 def _signal_rejection(*, name: Any, timestamp: Any, context: Any, data: Any, reason: Reason, detail: str) -> Rejection:
-    raw = raw_text({"name": name, "timestamp": str(timestamp), "context": context, "data": data})
+    # The timestamp as the request path writes it (UTC ISO text): `str()` puts a space for the `T`, and the event
+    # would then be quarantined as bad_timestamp, hiding why the receiver refused it.
+    if isinstance(timestamp, datetime):
+        timestamp = (timestamp.astimezone(UTC) if timestamp.tzinfo is not None else timestamp).isoformat()
+    raw = raw_text({"name": name, "timestamp": timestamp, "context": context, "data": data})
     return Rejection(reason, detail, name if isinstance(name, str) else None, raw)
 
 
