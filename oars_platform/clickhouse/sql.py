@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch only: `$` lets a trailing newline in
 
 
 def identifier(name: str) -> str:
     """Return ``name`` quoted with backticks after checking it is a plain identifier (raises ValueError if not)."""
-    if not _IDENTIFIER.match(name or ""):
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
         raise ValueError(f"Not a plain ClickHouse identifier: {name!r}")
     return f"`{name}`"
 
