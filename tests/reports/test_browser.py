@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from opaque_keys.edx.keys import CourseKey
+from opaque_keys.edx.keys import CourseKey, UsageKey
 from playwright.sync_api import Browser, Page, sync_playwright
 from standin.factories import add_course_staff, create_user
 
@@ -141,3 +141,38 @@ def test_standalone_file_renders_offline(browser, browser_world, tmp_path) -> No
     page, errors = open_page(browser, path.as_uri())
     check_and_shoot(page, errors, "course_dashboard_standalone", min_charts=6)
     shutil.copy(path, SCREENSHOTS / "course_dashboard_standalone.html")
+
+
+HOSTILE = "</script><script>window.__oars_pwned = 1</script><img src=x onerror=\"window.__oars_pwned = 2\">"
+
+
+def test_hostile_names_cannot_break_or_script_the_page(browser, browser_world, live_server, tmp_path) -> None:
+    """Course, block and video names carrying markup: shown as text in tables, titles and chart labels."""
+    from xmodule.modulestore.django import modulestore
+
+    from oars_platform.platform.modulestore import ModulestoreSource
+    from oars_platform.sources.course_dump import dump_course
+
+    course_a = next(key for key in browser_world.courses if "OrgA" in key)
+    store = modulestore()
+    blocks = browser_world.blocks[course_a]
+    for usage in (blocks["video"][0], blocks["problem"][0], blocks["sequential"][0], blocks["chapter"][0]):
+        block = store.get_item(UsageKey.from_string(usage))
+        block.display_name = f"{HOSTILE} {usage[-6:]}"
+        store.update_item(block, user_id=1)
+        store.publish(block.location, user_id=1)
+    dump_course(ModulestoreSource(), course_a)
+
+    admin = create_user("browser_admin_hostile", is_staff=True)
+    page, errors = open_page(browser, f"{live_server.url}/oars/courses/{course_a}/", admin, live_server.url)
+    assert page.evaluate("window.__oars_pwned") is None
+    assert page.locator("td", has_text="</script><script>window.__oars_pwned").count() >= 2  # shown as text
+    check_and_shoot(page, errors, "course_dashboard_hostile_names", min_charts=6)
+
+    path = tmp_path / "hostile.html"
+    path.write_text(render_course_dashboard_html(course_a, HOSTILE), encoding="utf-8")
+    page, errors = open_page(browser, path.as_uri())
+    assert page.evaluate("window.__oars_pwned") is None
+    assert page.locator("h1").inner_text() == HOSTILE
+    assert page.title() == f"{HOSTILE} - OARS"
+    check_and_shoot(page, errors, "course_dashboard_hostile_standalone", min_charts=6)
