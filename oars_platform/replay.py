@@ -52,7 +52,7 @@ from oars_platform.xapi import (
 from oars_platform.xapi.page_view import is_page_view
 
 SOURCE = "replay:tracking_log"
-WRITE, KEEP, SEND_BACK, VALIDATE = "write", "keep", "send_back", "validate"
+WRITE, SEND_BACK, VALIDATE = "write", "send_back", "validate"
 
 
 class ReplayError(RuntimeError):
@@ -72,7 +72,7 @@ class ReplayOptions:
 
 @dataclass
 class ChunkOutcome:
-    """What one chunk became. ``result`` carries rows for the parent to write (embedded engine, several processes)."""
+    """What one chunk became. ``result`` carries slimmed statements for a writer thread or the parent process."""
 
     lines: int = 0
     events: int = 0
@@ -177,9 +177,9 @@ class ChunkProcessor:
         outcome.rejected.update(str(rejection.reason) for rejection in result.rejections)
         if self.mode == WRITE:
             self._write(result, outcome)
-        elif self.mode == KEEP:
-            outcome.result = result
         elif self.mode == SEND_BACK:
+            # For a writer elsewhere (this process's writer thread, or the parent process), which needs only the
+            # row columns: the statement dicts are freed here, at once, not held while the batch waits in a queue.
             outcome.result = BatchResult([_slim(s) for s in result.statements], result.rejections)
         else:
             self._validate(result, outcome)
@@ -243,7 +243,7 @@ def _replay(paths: list[str], config: OarsConfig, options: ReplayOptions, progre
             if progress:
                 progress(read, summary)
         return summary
-    processor = ChunkProcessor(config, process_lookups(), KEEP, options.source)
+    processor = ChunkProcessor(config, process_lookups(), SEND_BACK, options.source)
     writer = _Writer(config, options.source)
 
     def count(written: Iterable[tuple[ChunkOutcome, Any]]) -> None:
