@@ -14,6 +14,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from oars_platform.clickhouse import ClickHouseError, from_url, mask_url
+from oars_platform.privacy import mask_secrets
 
 TAG = "oars"
 
@@ -68,7 +69,7 @@ def check_clickhouse(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
     except ClickHouseError as exc:
         return [
             checks.Error(
-                f"ClickHouse at {shown} is not usable: {_masked(str(exc), config.clickhouse_url)}",
+                f"ClickHouse at {shown} is not usable: {mask_secrets(str(exc))}",
                 hint="Check OARS_CLICKHOUSE_URL, the server and the network.",
                 id="oars.E002",
             )
@@ -78,7 +79,7 @@ def check_clickhouse(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         pending = migrator.pending()
         changed = migrator.changed()
     except ClickHouseError as exc:
-        return [checks.Error(f"Cannot read the migration ledger at {shown}: {exc}", id="oars.E003")]
+        return [checks.Error(f"Cannot read the migration ledger at {shown}: {mask_secrets(str(exc))}", id="oars.E003")]
     messages: list[checks.CheckMessage] = []
     if pending:
         names = ", ".join(migration.name for migration in pending)
@@ -100,10 +101,3 @@ def check_clickhouse(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         )
     return messages
 
-
-def _masked(text: str, url: str) -> str:
-    """Remove the URL's password from a message that may quote it."""
-    from urllib.parse import urlsplit
-
-    password = urlsplit(url).password
-    return text.replace(password, "***") if password else text

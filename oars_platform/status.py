@@ -9,6 +9,7 @@ from typing import Any
 from oars_platform.clickhouse import ClickHouseClient, ClickHouseError
 from oars_platform.clickhouse.sql import qualified
 from oars_platform.conf import get_config
+from oars_platform.privacy import mask_secrets
 
 
 @dataclass
@@ -56,7 +57,7 @@ def read_status(client: ClickHouseClient) -> PipelineStatus:
         if status.last_event_time is not None and status.last_received_at is not None:
             status.lag_seconds = max(0.0, (status.last_received_at - status.last_event_time).total_seconds())
     except ClickHouseError as exc:
-        status.errors.append(f"clickhouse: {exc}")
+        status.errors.append(f"clickhouse: {mask_secrets(str(exc))}")
     status.dead_letters = _dead_letters(status)
     status.queue_depth = _queue_depth(status)
     return status

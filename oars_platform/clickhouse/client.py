@@ -94,7 +94,9 @@ def parse_url(url: str) -> ClickHouseURL:
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     if parts.scheme == "chdb":
         if not parts.path or parts.path == "/":
-            raise ClickHouseConfigError(f"An embedded ClickHouse URL needs a path, e.g. chdb:///var/oars: {url}")
+            raise ClickHouseConfigError(
+                f"An embedded ClickHouse URL needs a path, e.g. chdb:///var/oars: {mask_url(url)}"
+            )
         return ClickHouseURL(scheme="chdb", path=parts.path, options=query)
     if parts.scheme not in ("clickhouse", "clickhouses"):
         raise ClickHouseConfigError(

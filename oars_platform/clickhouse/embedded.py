@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from oars_platform.clickhouse.client import Params, QueryResult
-from oars_platform.clickhouse.errors import ClickHouseConfigError, ClickHouseQueryError
+from oars_platform.clickhouse.errors import ClickHouseConfigError, ClickHouseQueryError, without_values
 from oars_platform.clickhouse.sql import column_list, identifier, split_qualified
 
 _CODE = re.compile(r"Code: (\d+)\.")
@@ -124,7 +124,7 @@ class EmbeddedClient:
         try:
             arrow_batch = pa.table({column: _column(values) for column, values in data.items()})
         except (pa.ArrowException, TypeError, ValueError) as exc:
-            raise ClickHouseQueryError(f"Rows do not fit {table}: {exc}") from None
+            raise without_values(ClickHouseQueryError(f"Rows do not fit: {exc}"), table) from None
         selected = ", ".join(
             f"CAST({identifier(column)}, {_literal(types[column])}) AS {identifier(column)}" for column in columns
         )
@@ -135,7 +135,7 @@ class EmbeddedClient:
                 self._session.query(sql, "Null")
             except Exception as exc:
                 self._column_types.pop((database, name), None)  # the schema may have changed
-                raise _query_error(exc) from None
+                raise without_values(_query_error(exc), table) from None
         return arrow_batch.num_rows
 
     def _types(self, database: str, name: str) -> dict[str, str]:

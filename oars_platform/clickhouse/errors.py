@@ -6,6 +6,15 @@ unreachable), a :class:`ClickHouseQueryError` is not (the server understood us a
 
 from __future__ import annotations
 
+import re
+
+# Row values as drivers and ClickHouse quote them in insert errors: the clickhouse-driver type check
+# ("Expected Int64 got <class 'str'>: <value> for column "id"."), and '...' or "..." literals (pyarrow, ClickHouse's
+# "Cannot parse string '...'"); a type name (<class 'str'>) and a column name (column "id") are not values.
+_MISMATCH_VALUE = re.compile(r"(got <class '[\w.]+'>: ).*( for column \"[^\"]*\")", re.DOTALL)
+_SERVER_ERROR = re.compile(r"Code: (\d+)\..*\(([A-Z][A-Z0-9_]+)\)\s*$", re.DOTALL)
+_QUOTED_VALUE = re.compile(r"(<class '[\w.]+'>|column \"[^\"]*\")|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
 
 class ClickHouseError(Exception):
     """Base class of every error raised by the ClickHouse layer."""
@@ -25,3 +34,21 @@ class ClickHouseQueryError(ClickHouseError):
     def __init__(self, message: str, code: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+
+
+def without_values(error: ClickHouseQueryError, table: str) -> ClickHouseQueryError:
+    """The error of a refused insert into ``table``, without the row values its message may quote.
+
+    Insert errors end up in logs, quarantine rows and command output, and the rows may be a learner's profile: the
+    reason must say what failed, never what the learner's name is. ClickHouse quotes values in its own way per error
+    (``Cannot parse uuid <value>: while executing ...``), so its message is cut down to the error code and name
+    (``Code: 376. CANNOT_PARSE_UUID``); a driver's or pyarrow's message keeps its text with the values replaced.
+    """
+    message = str(error)
+    server = _SERVER_ERROR.search(message)
+    if server:
+        message = f"Code: {server[1]}. {server[2]}"
+    else:
+        message = _MISMATCH_VALUE.sub(r"\1<value>\2", message)
+        message = _QUOTED_VALUE.sub(lambda match: match[1] or "<value>", message)
+    return ClickHouseQueryError(f"Insert into {table} refused: {message}", code=error.code)

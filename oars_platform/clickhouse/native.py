@@ -18,7 +18,7 @@ from clickhouse_driver import Client, defines
 from clickhouse_driver import errors as driver_errors
 
 from oars_platform.clickhouse.client import ClickHouseURL, Params, QueryResult
-from oars_platform.clickhouse.errors import ClickHouseQueryError, ClickHouseUnavailable
+from oars_platform.clickhouse.errors import ClickHouseQueryError, ClickHouseUnavailable, without_values
 from oars_platform.clickhouse.sql import column_list, split_qualified
 
 _PLACEHOLDER = re.compile(r"\{(\w+):[^{}]+\}")
@@ -136,7 +136,10 @@ class NativeClient:
         database, name = split_qualified(table)
         sql = f"INSERT INTO `{database}`.`{name}` {column_list(list(columns))} VALUES"
         data = [tuple(row) for row in rows]
-        return int(self._call(f"Insert into {table}", lambda: self._client.execute(sql, data)) or 0)
+        try:
+            return int(self._call("Insert", lambda: self._client.execute(sql, data)) or 0)
+        except ClickHouseQueryError as exc:
+            raise without_values(exc, table) from None
 
     def server_version(self) -> str:
         """The server's version, e.g. ``24.8.4``."""

@@ -83,6 +83,7 @@ LEARNER_SIGNALS = (
 def on_learner_event(sender: Any = None, signal: Any = None, metadata: Any = None, **kwargs: Any) -> None:
     """Enqueue, after commit, the refresh of the sinks this signal's route names; never raise."""
     from oars_platform.conf import get_config
+    from oars_platform.privacy import scrub_text
     from oars_platform.tasks.base import enqueue_on_commit
     from oars_platform.tasks.learners import sync_learner_state
 
@@ -97,4 +98,5 @@ def on_learner_event(sender: Any = None, signal: Any = None, metadata: Any = Non
         values = route.values(data, metadata) if route.values else None
         enqueue_on_commit(sync_learner_state, sinks, user_id, course_key, values)
     except Exception as exc:  # a receiver error must never break the platform's request
-        log.error("oars: could not enqueue a learner update for %s (%s)", getattr(signal, "event_type", "?"), exc)
+        log.error("oars: could not enqueue a learner update for %s (%s: %s)", getattr(signal, "event_type", "?"),
+                  type(exc).__name__, scrub_text(str(exc)))

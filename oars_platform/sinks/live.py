@@ -16,6 +16,7 @@ from typing import Any
 from oars_platform.clickhouse import get_client
 from oars_platform.conf import get_config
 from oars_platform.platform.learners import Page, fetch_learner
+from oars_platform.privacy import scrub_text
 from oars_platform.sinks.base import Sink, Stamp
 from oars_platform.sinks.learners import PASSING_FIELDS, SINKS
 from oars_platform.sinks.writer import WriteOutcome, write_page
@@ -52,6 +53,6 @@ def sync_learner(
             page = fetch_learner(sink.source, user_id, course_key)
         outcome = write_page(client, config.databases, sink, page, stamp)
         for key, reason in outcome.rejected:
-            log.error("oars: ClickHouse refused the %s row %s: %s", name, key, reason)
+            log.error("oars: ClickHouse refused the %s row %s: %s", name, key, scrub_text(reason))
         outcomes[name] = outcome
     return outcomes

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from oars_platform.clickhouse import ClickHouseClient, ClickHouseError
 from oars_platform.conf import get_config
+from oars_platform.privacy import scrub_text
 from oars_platform.sources.course_dump import (
     CourseNotFound,
     DumpedCourse,
@@ -168,4 +169,4 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, CourseNotFound):
         return str(exc)
     prefix = "ClickHouse: " if isinstance(exc, ClickHouseError) else ""
-    return f"{prefix}{type(exc).__name__}: {str(exc)[:200]}"
+    return f"{prefix}{type(exc).__name__}: {scrub_text(str(exc))[:200]}"

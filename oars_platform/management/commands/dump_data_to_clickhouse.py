@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from oars_platform.clickhouse import ClickHouseError
+from oars_platform.privacy import scrub_text
 from oars_platform.sinks import SINKS
 from oars_platform.sinks.backfill import DEFAULT_BATCH_SIZE, BackfillOptions, BackfillSummary, PIIDisabled, backfill
 
@@ -125,7 +126,7 @@ class Command(BaseCommand):
             f"({summary.rate:,.0f} rows/s); {state}."
         )
         for key, reason in outcome.rejected[:20]:
-            self.stderr.write(f"refused pk {key}: {reason}")
+            self.stderr.write(f"refused pk {key}: {scrub_text(reason)}")
         if outcome.rejected:
             raise CommandError(f"ClickHouse refused {len(outcome.rejected)} row(s) of {summary.sink}.")
         self.stdout.write(self.style.SUCCESS(f"{summary.sink}: done."))

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from oars_platform.clickhouse import ClickHouseError, get_client
+from oars_platform.privacy import mask_secrets
 from oars_platform.status import read_status
 
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         try:
             client = get_client()
         except ClickHouseError as exc:
-            self.stderr.write(f"ClickHouse is not configured: {exc}")
+            self.stderr.write(f"ClickHouse is not configured: {mask_secrets(str(exc))}")
             raise SystemExit(1) from exc
         status = read_status(client)
         if options["json"]:
