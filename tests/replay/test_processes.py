@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import os
 
-from benchmarks.corpus import write_tracking_log
+from benchmarks.corpus import to_log_line, write_tracking_log
 from oars_platform.conf import get_config
-from oars_platform.replay import SEND_BACK, VALIDATE, WRITE, ReplayOptions, replay, worker_mode
+from oars_platform.ingest import lookups
+from oars_platform.replay import (
+    SEND_BACK,
+    VALIDATE,
+    WRITE,
+    ChunkProcessor,
+    ReplayOptions,
+    _Writer,
+    replay,
+    worker_mode,
+)
 from tests.replay.conftest import stored
 
 
@@ -31,6 +41,26 @@ def test_with_one_process_this_process_transforms_and_writes(clickhouse, corpus_
 
     assert summary.writers == summary.transformers == {os.getpid()}
     assert summary.written == len(stored(clickhouse))
+
+
+def test_batches_that_queue_up_during_an_insert_go_in_as_one_insert(clickhouse, corpus_world) -> None:
+    lines = [to_log_line(event).encode() for event in corpus_world.events[:300]]
+    processor = ChunkProcessor(get_config(), lookups(), SEND_BACK, "replay:test")
+    outcomes = [processor.process(lines[start:start + 100]) for start in range(0, 300, 100)]
+    assert all(outcome.statements for outcome in outcomes)
+    writer = _Writer(get_config(), "replay:test")
+
+    with clickhouse.client._lock:  # the first insert waits while the other two batches queue up behind it
+        for index, outcome in enumerate(outcomes):
+            writer.put(outcome, index)
+    written = writer.close()
+
+    assert [token for _, token in written] == [0, 1, 2]  # in order
+    # two of the three went in as one insert, counted on the later one of the pair
+    assert sorted(outcome.written == 0 for outcome in outcomes) == [False, False, True]
+    total = sum(outcome.statements for outcome in outcomes)
+    assert sum(outcome.written for outcome in outcomes) == total == len(stored(clickhouse))
+    assert all(outcome.result is None and outcome.written_by == os.getpid() for outcome in outcomes)
 
 
 def test_workers_write_themselves_only_to_a_server() -> None:
