@@ -14,7 +14,14 @@ class DeadLetter(models.Model):
 
     KIND_TRACKING = "tracking"
     KIND_COURSE_DUMP = "course_dump"
-    KIND_CHOICES = [(KIND_TRACKING, "tracking events"), (KIND_COURSE_DUMP, "course dump")]
+    KIND_LEARNER = "learner"
+    KIND_RETIREMENT = "retirement"
+    KIND_CHOICES = [
+        (KIND_TRACKING, "tracking events"),
+        (KIND_COURSE_DUMP, "course dump"),
+        (KIND_LEARNER, "learner data"),
+        (KIND_RETIREMENT, "user retirement"),
+    ]
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(max_length=32, choices=KIND_CHOICES, default=KIND_TRACKING)
