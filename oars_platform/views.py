@@ -80,6 +80,8 @@ def instance_dashboard(request: HttpRequest) -> HttpResponse:
     filters = dashboard.date_filters(since, until)
     context = {
         "title": "OARS instance",
+        "course_key": "",
+        "inline": False,  # every variable the template reads is set (see dashboard.course_context)
         "panels": dashboard.panels(dashboard.INSTANCE_PANELS, filters),
         "since": since.isoformat() if since else "",
         "until": until.isoformat() if until else "",

@@ -34,6 +34,42 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
+@pytest.fixture(autouse=True)
+def _no_pii_in_logs() -> Iterator[None]:
+    """Every log record and watched process output of the test is searched for PII and passwords (tests/logcheck.py).
+
+    A leak fails the test that caused it, at teardown, with the record and what it gave away.
+    """
+    from tests import logcheck
+
+    logcheck.CAPTURE.install()
+    leaks = logcheck.CAPTURE.check()  # what was logged between tests (session fixtures) is checked here too
+    yield
+    leaks += logcheck.CAPTURE.check()
+    if leaks:
+        pytest.fail(logcheck.report(leaks), pytrace=False)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the log check before pytest's log capture reads the root logger's level (it restores that level)."""
+    from tests import logcheck
+
+    logcheck.CAPTURE.install()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """What was logged after the last test (session fixtures' teardown) is checked too."""
+    from tests import logcheck
+
+    if not logcheck.CAPTURE.installed:
+        return
+    leaks = logcheck.CAPTURE.check()
+    if leaks:
+        session.config.get_terminal_writer().line(logcheck.report(leaks), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _default_schema() -> None:
     """Migrate the default databases once, as on a site with the plugin installed.

@@ -5,7 +5,8 @@ own are lowered to DEBUG while it is installed), so it sees every record of ever
 Celery's, Django's, the drivers'. The one logger that does not propagate is the platform's ``tracking`` log, which
 *is* the tracking data (the stand-in keeps it off, as the platform writes it to its own file).
 
-Each record is formatted (message and traceback) and kept until the end of the test, then searched for:
+Each record is formatted (message and traceback) and searched as it is emitted; a leak fails the test after it ran.
+What is searched for:
 
 * **passwords**: the test ClickHouse server's password (plain and URL-encoded), the other passwords tests put in
   URLs, the database password and the Django secret key (:func:`secrets`);
@@ -169,40 +170,66 @@ class Leak:
 
 
 class LogCapture(logging.Handler):
-    """Keeps the text of every record (and of every watched output) until :meth:`check` searches it."""
+    """Searches every record (and every watched output) as it comes; keeps only what leaked, until :meth:`check`.
 
-    def __init__(self) -> None:
+    Records are searched when they are emitted, against the PII known at that moment: a user's values cannot be in
+    a record logged before the user existed. Keeping only the leaks keeps the memory flat however much is logged.
+    """
+
+    def __init__(self, pii: Pii | None = None) -> None:
+        """``pii`` fixes what is searched for (tests of the check); by default it is :func:`known_pii`."""
         super().__init__(logging.DEBUG)
-        self.texts: list[tuple[str, str]] = []
+        self.leaks: list[Leak] = []
         self.directories: list[Path] = []
         self.installed = False
+        self._fixed = pii
+        self._pii: Pii | None = None
+        self._users_seen = -1
+        self._read: dict[Path, int] = {}
         self.setFormatter(logging.Formatter("%(message)s"))
 
+    @property
+    def pii(self) -> Pii:
+        """What is searched for now (rebuilt when users were added)."""
+        if self._fixed is not None:
+            return self._fixed
+        if self._pii is None or self._users_seen != len(USERS):
+            self._users_seen = len(USERS)
+            self._pii = known_pii()
+        return self._pii
+
     def emit(self, record: logging.LogRecord) -> None:
-        """Keep the formatted record: message, arguments, traceback."""
+        """Search the formatted record: message, arguments, traceback."""
         try:
-            self.texts.append((f"log {record.name} {record.levelname}", self.format(record)))
+            self.search(self.format(record), f"log {record.name} {record.levelname}")
         except Exception:  # a record that cannot be formatted is the logger's caller's bug, reported by logging
             self.handleError(record)
 
+    def search(self, text: str, where: str) -> None:
+        """Search one text now; a leak is kept for the next :meth:`check`."""
+        if text and (found := self.pii.find(text)):
+            self.leaks.append(Leak(where, found, text))
+
     def record_output(self, text: str, where: str) -> None:
-        """Output of a process (stdout, stderr) to search with the records."""
-        if text:
-            self.texts.append((where, text))
+        """Output of a process (stdout, stderr), searched like a record."""
+        self.search(text, where)
 
     def watch(self, directory: Path) -> None:
-        """A directory whose ``*.log`` files (a site's worker and commands) are searched at the next check."""
+        """A directory whose ``*.log`` files (a site's worker and commands) are searched at every check from now on."""
         self.directories.append(directory)
 
-    def check(self, pii: Pii | None = None) -> list[Leak]:
-        """Search and forget everything kept since the last check; return what leaked."""
-        texts, self.texts = self.texts, []
-        directories, self.directories = self.directories, []
-        for directory in directories:
+    def check(self) -> list[Leak]:
+        """Search what the watched log files gained; return and forget every leak found since the last check."""
+        self.directories = [directory for directory in self.directories if directory.is_dir()]
+        for directory in self.directories:
             for path in sorted(directory.glob("*.log")):
-                texts.append((f"file {path.name} of {directory}", path.read_text(errors="replace")))
-        pii = pii or known_pii()
-        return [Leak(where, found, text) for where, text in texts if (found := pii.find(text))]
+                with path.open("rb") as stream:
+                    stream.seek(self._read.get(path, 0))
+                    text = stream.read()
+                    self._read[path] = stream.tell()
+                self.search(text.decode("utf-8", "replace"), f"file {path.name} of {directory}")
+        leaks, self.leaks = self.leaks, []
+        return leaks
 
     def install(self) -> None:
         """Attach to the root logger at DEBUG (again, if logging was configured since: Django's dictConfig)."""
@@ -225,13 +252,12 @@ class LogCapture(logging.Handler):
             if isinstance(logger, logging.Logger) and logger.propagate and logger.level > logging.DEBUG:
                 logger.setLevel(logging.DEBUG)
 
-
 #: The session's capture (tests/conftest.py installs it and checks it after every test and at the end).
 CAPTURE = LogCapture()
 
 
 def watch(directory: Path) -> None:
-    """Search this directory's ``*.log`` files after the current test."""
+    """Search what this directory's ``*.log`` files gain, after the current test and every later one."""
     CAPTURE.watch(directory)
 
 

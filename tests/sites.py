@@ -3,6 +3,9 @@
 The worker tests use it to prove delivery guarantees with real process boundaries: events published by the
 request-path backend in one process, consumed by a real ``celery worker`` process, written to a real
 clickhouse-server; workers are killed with SIGKILL and servers stopped while events flow.
+
+Every process of a site logs at INFO into a file of the site's directory, which the suite's log check searches for
+personal data and passwords after each test (tests/logcheck.py).
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ from pathlib import Path
 
 import yaml
 
+from tests import logcheck
+
 ROOT = Path(__file__).resolve().parents[1]
 CELERY = str(Path(sys.executable).parent / "celery")
+#: Users tests/site_main.py creates (``learner1`` ... with ``setup``).
+SITE_USERS = 20
 
 
 class Site:
@@ -59,6 +66,9 @@ class Site:
         self.config_path.write_text(yaml.safe_dump(config))
         self.worker: subprocess.Popen | None = None
         self.worker_log = self.directory / "worker.log"
+        logcheck.watch(self.directory)
+        for number in range(1, SITE_USERS + 1):  # the users tests/site_main.py creates and gives profiles
+            logcheck.add_user(f"learner{number}", f"learner{number}@example.com", f"Learner Number {number}")
 
     @property
     def env(self) -> dict[str, str]:
@@ -72,6 +82,7 @@ class Site:
             "DJANGO_SETTINGS_MODULE": "lms.envs.production",
             "LMS_CFG": str(config_path),
             "PYTHONPATH": f"{ROOT / 'tests' / 'host'}:{ROOT}",
+            "OARS_TEST_LOG_LEVEL": "INFO",
         }
 
     def variant(self, name: str, **overrides: object) -> Path:
@@ -93,19 +104,31 @@ class Site:
         )
 
     def run(self, *args: str, timeout: float = 120, config_path: Path | None = None) -> None:
-        """Run ``tests/site_main.py`` with these arguments and wait for it."""
-        subprocess.run(
-            [sys.executable, str(ROOT / "tests" / "site_main.py"), *args],
-            env=self.env_for(config_path or self.config_path),
-            check=True,
-            timeout=timeout,
-            cwd=ROOT,
-        )
+        """Run ``tests/site_main.py`` with these arguments and wait for it (its output goes to ``main.log``)."""
+        log_path = self.directory / "main.log"
+        start = log_path.stat().st_size if log_path.exists() else 0
+        with log_path.open("a") as log:
+            result = subprocess.run(
+                [sys.executable, str(ROOT / "tests" / "site_main.py"), *args],
+                env=self.env_for(config_path or self.config_path),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                cwd=ROOT,
+                check=False,
+            )
+        if result.returncode:
+            output = log_path.read_bytes()[start:].decode(errors="replace")[-3000:]
+            raise AssertionError(f"site_main.py {' '.join(args)} exited with {result.returncode}:\n{output}")
 
     def start_producer(self, *args: str) -> subprocess.Popen:
-        """Start ``site_main.py produce ...`` in the background."""
+        """Start ``site_main.py produce ...`` in the background (its output goes to ``producer.log``)."""
         return subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "site_main.py"), "produce", *args], env=self.env, cwd=ROOT
+            [sys.executable, str(ROOT / "tests" / "site_main.py"), "produce", *args],
+            env=self.env,
+            cwd=ROOT,
+            stdout=(self.directory / "producer.log").open("a"),
+            stderr=subprocess.STDOUT,
         )
 
     def start_worker(self) -> None:
@@ -124,7 +147,7 @@ class Site:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
-                "--loglevel=WARNING",
+                "--loglevel=INFO",
             ],
             env=self.env,
             cwd=ROOT,

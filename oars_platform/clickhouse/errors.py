@@ -51,4 +51,4 @@ def without_values(error: ClickHouseQueryError, table: str) -> ClickHouseQueryEr
     else:
         message = _MISMATCH_VALUE.sub(r"\1<value>\2", message)
         message = _QUOTED_VALUE.sub(lambda match: match[1] or "<value>", message)
-    return ClickHouseQueryError(f"Insert into {table} refused: {message}", code=error.code)
+    return ClickHouseQueryError(f"{table} refused the rows: {message}", code=error.code)

@@ -101,10 +101,15 @@ def _static_text(relative: str) -> SafeString:
 
 
 def course_context(course_key: str, course_name: str, since: dt.date | None, until: dt.date | None) -> dict:
-    """Template context of the course dashboard."""
+    """Template context of the course dashboard.
+
+    Every variable the template reads is set (``inline`` too): a missing one makes Django log the whole context at
+    DEBUG, the request's user included.
+    """
     return {
         "title": course_name or course_key,
         "course_key": course_key,
+        "inline": False,
         "panels": panels(COURSE_PANELS, date_filters(since, until, course_key)),
         "since": since.isoformat() if since else "",
         "until": until.isoformat() if until else "",

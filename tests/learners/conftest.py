@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import logcheck
+
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE = ROOT / "scripts" / "manage.py"
 _numbers = itertools.count(1)
@@ -76,11 +78,15 @@ class MariaSite:
             "OARS_TEST_DB": "mysql",
             "OARS_TEST_DB_NAME": self.database,
             "LMS_CFG": str(path),
+            "OARS_TEST_LOG_LEVEL": "INFO",
         }
 
     def manage(self, *args: str, **settings: object) -> subprocess.CompletedProcess:
-        """Run ``manage.py lms --settings production <args>``; never raises on a non-zero exit."""
-        return subprocess.run(
+        """Run ``manage.py lms --settings production <args>``; never raises on a non-zero exit.
+
+        Its output is searched by the suite's log check (tests/logcheck.py).
+        """
+        result = subprocess.run(
             [sys.executable, str(MANAGE), "lms", "--settings", "production", *args],
             env=self.env(**settings),
             capture_output=True,
@@ -88,6 +94,8 @@ class MariaSite:
             timeout=600,
             check=False,
         )
+        logcheck.record_output(result.stdout + result.stderr, f"manage.py {' '.join(args)}")
+        return result
 
     def dump(self, *args: str, **settings: object) -> subprocess.CompletedProcess:
         """``dump_data_to_clickhouse`` with these options, progress bar on."""
@@ -139,6 +147,8 @@ def seed(site: MariaSite, users: int = 600, courses: int = 5) -> Seeded:
     now = dt.datetime(2026, 2, 1, 12, 0, tzinfo=dt.UTC).replace(tzinfo=None)
     keys = [f"course-v1:edX+B{number}+2026_T1" for number in range(1, courses + 1)]
     user_ids = range(1, users + 1)
+    for uid in user_ids:
+        logcheck.add_user(f"learner{uid}", f"learner{uid}@example.com", f"Learner {uid}")
     site.sql(
         "INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, "
         "is_active, date_joined) VALUES (%s, '', 0, %s, '', '', %s, 0, 1, %s)",
