@@ -1,7 +1,9 @@
 """Django models of the plugin: the dead-letter store of the pipeline.
 
 Dead letters live in the platform's MySQL, not in ClickHouse, because they exist precisely when ClickHouse could
-not take the data. Payloads keep what is needed to replay (the raw events), nothing more.
+not take the data. Payloads keep what is needed to replay (the raw events), nothing more: the events are scrubbed of
+personal data (:mod:`oars_platform.privacy`) in a way that still gives the same statements, and reasons are scrubbed
+free text.
 """
 
 from __future__ import annotations

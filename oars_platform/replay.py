@@ -38,6 +38,7 @@ from oars_platform.clickhouse.client import parse_url
 from oars_platform.conf import OarsConfig
 from oars_platform.ingest import INSERT_REJECTED, IngestReport, transform_config, write_result
 from oars_platform.ingest import lookups as process_lookups
+from oars_platform.privacy import scrub_text
 from oars_platform.sources.tracking_logs import Chunk, FileError, Skip, iter_chunks, parse_line
 from oars_platform.xapi import (
     BatchResult,
@@ -547,7 +548,7 @@ class _ParallelReplay:
                 pending -= 1
                 self._done(task, payload)
             else:
-                raise ReplayError(f"worker {worker} failed:\n{payload}")
+                raise ReplayError(f"worker {worker} failed:\n{scrub_text(payload)}")  # its exception may quote an event
 
     def _answer(self, kind: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
         try:
