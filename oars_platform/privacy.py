@@ -66,7 +66,7 @@ _KEYS = "|".join(sorted(PII_KEYS, key=len, reverse=True))
 _JSON_PAIR = re.compile(rf'("(?i:{_KEYS})"\s*:\s*")(?:[^"\\]|\\.)*("|\\?\Z)')
 _ESCAPED_PAIR = re.compile(rf'(\\"(?i:{_KEYS})\\"\s*:\s*\\")(?:(?!\\").)*(\\"|\Z)', re.DOTALL)
 _REPR_PAIR = re.compile(rf"('(?i:{_KEYS})'\s*:\s*')(?:[^'\\]|\\.)*('|\\?\Z)")
-_QUERY_PAIR = re.compile(rf"([?&;](?i:{_KEYS})=)[^&#\s\"'<>]*")
+_QUERY_PAIR = re.compile(rf"((?:^|[?&;])(?i:{_KEYS})=)[^&#\s\"'<>]*")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 _IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])")
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?(?![\w:])")
@@ -157,8 +157,11 @@ def _scrub(value: Any, path: tuple[str, ...], keep: tuple[str, ...] | None, dept
             here = (*path, key) if isinstance(key, str) else path
             if isinstance(key, str) and item and key.lower() in PII_KEYS and here != keep:
                 out[key] = REDACTED
-            elif path == () and key == "event" and isinstance(item, str | bytes) and "data" not in value:
-                out[key] = _scrub_payload_text(item, keep)
+            elif path == () and key in ("event", "data") and isinstance(item, str | bytes):
+                # A payload as a string: a log line's `event` (JSON) is scrubbed field by field. Other text is
+                # scrubbed by pattern: the transform rejects it, or reads only a browser problem_check form's
+                # problem id (`input_<hex>_...`), which no pattern touches, so no statement changes.
+                out[key] = _scrub_payload_text(item, keep if key == "event" and "data" not in value else None)
             else:
                 out[key] = _scrub(item, here, keep, depth + 1)
         return out
@@ -168,12 +171,14 @@ def _scrub(value: Any, path: tuple[str, ...], keep: tuple[str, ...] | None, dept
 
 
 def _scrub_payload_text(text: str | bytes, keep: tuple[str, ...] | None) -> str:
-    """A tracking-log line's ``event`` JSON string, scrubbed and written back as a JSON string."""
+    """An event's payload given as a string (``event`` of a log line), scrubbed and written back as a string."""
+    original = text if isinstance(text, str) else text.decode("utf-8", "replace")
     try:
         parsed = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return scrub_text(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
-    original = text if isinstance(text, str) else text.decode("utf-8", "replace")
+        return scrub_text(original)
+    if not isinstance(parsed, dict | list):
+        return scrub_text(original)
     return _dumps(_scrub(parsed, ("event",), keep, 1), original)
 
 

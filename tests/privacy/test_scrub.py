@@ -68,6 +68,11 @@ def test_a_username_is_kept_only_where_it_names_the_learner() -> None:
     by_id = {"data": {"user_id": 9, "username": "learner_bob"}, "context": {"username": "x_y"}}
     assert scrub_event(by_id) == {"data": {"user_id": 9, "username": REDACTED}, "context": {"username": REDACTED}}
 
+    both = {"data": {"user_id": 4}, "event": json.dumps({"username": "unread_one"}), "context": {"ip": "10.1.1.1"}}
+    assert scrub_event(both)["event"] == json.dumps({"username": REDACTED}, separators=(",", ":"))
+    as_text = {"data": '{"username": "bad_json_one", ', "event": "input_1=a&email=x%40y.org"}
+    assert scrub_event(as_text) == {"data": f'{{"username": "{REDACTED}", ', "event": f"input_1=a&email={REDACTED}"}
+
     log_line = {"username": "only_name", "event": json.dumps({"target_username": "other_one"}), "ip": "10.1.1.1"}
     assert scrub_event(log_line) == {
         "username": "only_name",
