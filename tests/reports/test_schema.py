@@ -65,7 +65,7 @@ def test_rows_present_before_the_migration_are_back_filled(clickhouse) -> None:
     course = "course-v1:Early+E1+2025"
     rows = [_statement(course, "http://adlnet.gov/expapi/verbs/registered", dt.datetime(2025, 5, 1, tzinfo=dt.UTC))]
     client = clickhouse.client
-    client.execute(f"DROP TABLE `{db.oars}`.enrollment_events_mv")
+    client.execute(f"DROP TABLE `{db.oars}`.enrollment_events_fields_mv")  # 0010's view of the table
     client.execute(f"DROP TABLE `{db.oars}`.enrollment_events")
     client.insert(f"`{db.xapi}`.xapi_events_all", ("event_id", "emission_time", "event"), rows)
     for sql in report_migration().render(db, Topology()):
