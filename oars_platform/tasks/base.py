@@ -21,7 +21,7 @@ from django.db import transaction
 
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.conf import get_config
-from oars_platform.privacy import scrub_text, scrub_value
+from oars_platform.privacy import mask_secrets, scrub_text, scrub_value
 
 log = logging.getLogger(__name__)
 
@@ -84,5 +84,18 @@ def send_options(countdown: float | None = None) -> dict[str, Any]:
 
 
 def enqueue_on_commit(task: Task, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
-    """Send ``task`` with these arguments once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(partial(task.apply_async, args, kwargs, **send_options(countdown)))
+    """Send ``task`` with these arguments once the current transaction commits (at once outside a transaction).
+
+    A broker that refuses the message must not fail the platform's request or its commit hook chain (the caller's
+    transaction has already committed): the failure is logged, masked, with the command that recovers the work.
+    """
+    transaction.on_commit(partial(_send, task, args, kwargs, send_options(countdown)))
+
+
+def _send(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], options: dict[str, Any]) -> None:
+    try:
+        task.apply_async(args, kwargs, **options)
+    except Exception as exc:  # the request path never raises for analytics
+        log.error("oars: could not send task %s (%s: %s); the platform is unaffected, rerun the matching backfill "
+                  "command (dump_courses_to_clickhouse, dump_data_to_clickhouse, retire_users_from_clickhouse)",
+                  task.name, type(exc).__name__, mask_secrets(scrub_text(str(exc)))[:500])
