@@ -11,7 +11,7 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,6 +143,17 @@ def clickhouse(settings) -> Iterator[ClickHouseFixture]:
     yield ClickHouseFixture(client=client, databases=databases, migrator=migrator)
     for database in (databases.xapi, databases.event_sink, databases.oars):
         client.execute(f"DROP DATABASE IF EXISTS `{database}`")
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks) -> Callable:
+    """Run an action and then its on-commit callbacks (our enqueued tasks), as the platform's commit would."""
+
+    def run(action: Callable, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run
 
 
 @pytest.fixture(scope="session")

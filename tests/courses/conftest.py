@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
@@ -20,16 +20,6 @@ def _studio_branch_and_clean_cache(settings) -> Iterator[None]:
     yield
     cache.clear()
 
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks) -> Callable:
-    """Run an action and then its on-commit callbacks (our enqueued tasks), as the platform's commit would."""
-
-    def run(action: Callable, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
 
 
 class Reader:

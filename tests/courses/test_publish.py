@@ -11,6 +11,7 @@ from xmodule.modulestore import ModuleStoreEnum
 from xmodule.modulestore.django import COURSE_PUBLISHED
 
 from oars_platform.models import DeadLetter
+from oars_platform.tasks.base import _send
 from oars_platform.tasks.courses import dump_course_task
 from tests.servers import free_port
 
@@ -30,7 +31,8 @@ def test_publishing_a_course_dumps_it_after_the_commit(store, reader, django_cap
 
 
 def _is_dump_task(callback) -> bool:
-    return getattr(callback, "func", None) == dump_course_task.apply_async
+    """An on-commit callback of enqueue_on_commit(dump_course_task, ...): partial(_send, task, args, kwargs, ...)."""
+    return getattr(callback, "func", None) is _send and callback.args[0] is dump_course_task
 
 
 @pytest.fixture

@@ -23,16 +23,6 @@ from oars_platform.sinks.queries import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run the on-commit callbacks (our enqueued tasks) as the platform's commit would."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
 
 def state(clickhouse, query: StateQuery, course) -> list[tuple]:
     return clickhouse.client.query(query.render(clickhouse.databases), {"course_key": str(course)}).rows

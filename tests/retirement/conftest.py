@@ -37,16 +37,6 @@ class Learners:
     course: CourseKey
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run the on-commit callbacks (our enqueued tasks) as the platform's commit would."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
 
 @pytest.fixture
 def learners(clickhouse, committed, settings, db) -> Learners:
