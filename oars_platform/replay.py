@@ -72,8 +72,8 @@ class ReplayOptions:
 
 
 @dataclass
-class ChunkOutcome:
-    """What one chunk became. ``result`` carries slimmed statements for a writer thread or the parent process."""
+class ReplayCounts:
+    """The counts a chunk reports and the summary adds up."""
 
     lines: int = 0
     events: int = 0
@@ -84,25 +84,22 @@ class ChunkOutcome:
     skipped: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     invalid_errors: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class ChunkOutcome(ReplayCounts):
+    """What one chunk became. ``result`` carries slimmed statements for a writer thread or the parent process."""
+
     result: BatchResult | None = None
     transformed_by: int = 0  # process ids: who transformed and who wrote this chunk (0: nobody)
     written_by: int = 0
 
 
 @dataclass
-class ReplaySummary:
+class ReplaySummary(ReplayCounts):
     """Totals over the whole replay, for the command's closing report and for tests."""
 
     files: int = 0
-    lines: int = 0
-    events: int = 0
-    transformed: int = 0
-    statements: int = 0
-    written: int = 0
-    invalid: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    rejected: Counter[str] = field(default_factory=Counter)
-    invalid_errors: Counter[str] = field(default_factory=Counter)
     file_errors: list[str] = field(default_factory=list)
     transformers: set[int] = field(default_factory=set)
     writers: set[int] = field(default_factory=set)
