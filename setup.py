@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = Path(__file__).parent
 
@@ -26,9 +26,14 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8") if (HERE / "README.md").exists() else "",
     long_description_content_type="text/markdown",
     license="AGPL-3.0",
-    packages=find_packages(include=["oars_platform", "oars_platform.*"]),
+    # Namespace discovery: the template and static folders hold no __init__.py but ship as package data.
+    packages=find_namespace_packages(include=["oars_platform", "oars_platform.*"], exclude=["*.__pycache__"]),
     include_package_data=True,
-    package_data={"oars_platform": ["templates/**/*", "static/**/*", "reports/sql/*.sql", "xapi/*.json"]},
+    package_data={
+        "oars_platform": [
+            "templates/**/*", "static/**/*", "xapi/*.json", "clickhouse/migrations/max_migration.txt",
+        ]
+    },
     python_requires=">=3.12",
     install_requires=[
         "Django>=5.2,<6.0",
@@ -58,6 +63,8 @@ setup(
             "mysqlclient>=2.2.1",
             "ruff>=0.6",
             "playwright>=1.45",
+            # tests/test_packaging.py builds the wheel without build isolation.
+            "setuptools>=70.1",
         ],
     },
     entry_points={
