@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+# The stand-in host's fixtures (modulestore, captured tracking events) for every folder: registered here, once.
+pytest_plugins = ["standin.fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 ARTIFACTS = ROOT / "artifacts"

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
-from standin.fixtures import events, store  # noqa: F401 - pytest fixtures re-exported for this folder
 
 from oars_platform.sources.course_dump import current_blocks
 

@@ -43,8 +43,6 @@ from xmodule.modulestore.mixed import MixedModuleStore
 if TYPE_CHECKING:
     from standin.fixtures import EventLog, TrackingCapture
 
-pytest_plugins = ["standin.fixtures"]
-
 HOST = Path(__file__).resolve().parent
 PUBLISHED_ONLY = ModuleStoreEnum.Branch.published_only
 DRAFT_PREFERRED = ModuleStoreEnum.Branch.draft_preferred

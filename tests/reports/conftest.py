@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from standin.fixtures import store  # noqa: F401 - pytest fixture re-exported for this folder
 
 from tests.reports.world import World, build_world, ingest_messily
 
 
 @pytest.fixture
-def world(clickhouse, db, store, settings) -> World:  # noqa: F811 - the re-exported fixture
+def world(clickhouse, db, store, settings) -> World:
     """Two dumped courses and their learners' statements, ingested out of order with duplicates and a replay."""
     settings.OARS_COURSE_DUMP_DELAY = 0
     built = build_world()
