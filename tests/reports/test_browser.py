@@ -57,9 +57,10 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-def open_page(browser: Browser, url: str, user=None, base_url: str = "") -> tuple[Page, list[str]]:
+def open_page(browser: Browser, url: str, user=None, base_url: str = "", width: int = 1280
+              ) -> tuple[Page, list[str]]:
     """Load ``url`` (logged in as ``user`` through a real session cookie); returns the page and console errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": 900})
     if user is not None:
         client = Client()
         client.force_login(user)
@@ -130,6 +131,33 @@ def test_date_filter_narrows_the_page(browser, browser_world, live_server) -> No
     page, errors = open_page(browser, f"{live_server.url}/oars/courses/{course_a}/?since=2099-01-01", admin,
                              live_server.url)
     assert page.locator("#panel-enrollments_daily .oars-empty").count() == 1
+    assert errors == []
+    page.context.close()
+
+
+def test_a_phone_wide_window_scrolls_tables_not_the_page(browser, browser_world, live_server) -> None:
+    """At 390 px the panels fit the window; a wide table scrolls inside its panel."""
+    course_a = next(key for key in browser_world.courses if "OrgA" in key)
+    admin = create_user("browser_admin_narrow", is_staff=True)
+    page, errors = open_page(browser, f"{live_server.url}/oars/courses/{course_a}/", admin, live_server.url, width=390)
+    widths = page.evaluate("""() => ({
+        page: document.documentElement.scrollWidth, window: window.innerWidth,
+        panels: [...document.querySelectorAll('.oars-panel')].map(p => p.getBoundingClientRect().right),
+        scrolling: [...document.querySelectorAll('.oars-table-wrap')].filter(w => w.scrollWidth > w.clientWidth).length,
+    })""")
+    assert widths["page"] <= widths["window"], widths
+    assert max(widths["panels"]) <= widths["window"], widths
+    assert widths["scrolling"] >= 1, widths  # the problem table is wider than a phone: it scrolls in place
+    check_and_shoot(page, errors, "course_dashboard_narrow", min_charts=6)
+
+
+def test_descriptions_show_literals_as_code_not_backticks(browser, browser_world, live_server) -> None:
+    course_a = next(key for key in browser_world.courses if "OrgA" in key)
+    admin = create_user("browser_admin_text", is_staff=True)
+    page, errors = open_page(browser, f"{live_server.url}/oars/courses/{course_a}/", admin, live_server.url)
+    texts = page.locator(".oars-description").all_inner_texts()
+    assert texts and not [text for text in texts if "`" in text]
+    assert page.locator(".oars-description code").count() > 0
     assert errors == []
     page.context.close()
 
