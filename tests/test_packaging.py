@@ -7,6 +7,7 @@ and the vendored Chart.js, ``--dry-run`` validates against the bundled xAPI sche
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -24,17 +25,19 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # that package_data misses.
     source = tmp_path_factory.mktemp("source") / "oars"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "var", "artifacts", "*.egg-info", "__pycache__", ".hypothesis"))
+        ".git", ".venv", "build", "dist", "var", "artifacts", "*.egg-info", "__pycache__", ".hypothesis", "*.so"))
     out = tmp_path_factory.mktemp("wheel")
+    # Plain Python: this checks the files a wheel carries; compiling is tests/xapi/test_compiled.py's subject.
+    env = {**os.environ, "OARS_PURE_PYTHON": "1"}
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
-                    str(source)], check=True, capture_output=True, cwd=out)
+                    str(source)], check=True, capture_output=True, cwd=out, env=env)
     (built,) = out.glob("oars_platform-*.whl")
     return built
 
 
 def _package_files() -> set[str]:
     return {path.relative_to(ROOT).as_posix() for path in (ROOT / "oars_platform").rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"}
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".so")}
 
 
 def test_the_wheel_holds_every_file_of_the_package(wheel: Path) -> None:

@@ -316,6 +316,14 @@ def number(value: Any, field_name: str) -> int | float | None:
     return int(value)  # an int subclass from a live dict: store a plain int
 
 
+def required_number(value: Any, field_name: str) -> int | float:
+    """`number` of a value `Event.need` already found present: never None."""
+    checked = number(value, field_name)
+    if checked is None:
+        raise TransformFailure(Reason.MISSING_FIELD, f"missing {field_name}", field_name)
+    return checked
+
+
 def score(raw: int | float | None, maximum: int | float | None, scaled: int | float | None) -> dict[str, Any]:
     """`result.score` with min 0, omitting absent parts.
 

@@ -40,7 +40,7 @@ def transform_subsection_grade(event: Event, builder: StatementBuilder) -> list[
 @register("edx.grades.course.grade_calculated")
 def transform_course_grade(event: Event, builder: StatementBuilder) -> list[dict[str, Any]]:
     """Course grade: percent as raw and scaled over max 1.0, letter grade (or "Fail") as classification."""
-    percent = common.number(event.need("percent_grade"), "data.percent_grade")
+    percent = common.required_number(event.need("percent_grade"), "data.percent_grade")
     letter = event.get("letter_grade") or "Fail"
     result = {
         "score": common.score(percent, 1.0, percent),

@@ -191,13 +191,14 @@ class _Emitter:
             name = event.name
             return [TransformedStatement(s["id"], emission, name, s, _dumps(s).decode())
                     for s in event.transformer(event, builder)]
-        except TransformFailure as exc:
-            return _rejection(event, exc.reason, exc.detail, exc.field)
-        except (orjson.JSONEncodeError, RecursionError) as exc:
-            return _rejection(event, Reason.INVALID_EVENT, f"not serialisable ({type(exc).__name__})")
-        except Exception as exc:
+        # One name per clause: compiled (mypyc), a name bound in two clauses keeps the first clause's type.
+        except TransformFailure as failure:
+            return _rejection(event, failure.reason, failure.detail, failure.field)
+        except (orjson.JSONEncodeError, RecursionError) as unserialisable:
+            return _rejection(event, Reason.INVALID_EVENT, f"not serialisable ({type(unserialisable).__name__})")
+        except Exception as bug:
             # Rule 5: an unexpected bug rejects this event (reason transform_error), never the batch.
-            return _rejection(event, Reason.TRANSFORM_ERROR, type(exc).__name__)
+            return _rejection(event, Reason.TRANSFORM_ERROR, type(bug).__name__)
 
 
 _dumps = orjson.dumps

@@ -217,8 +217,8 @@ def transform_hint(event: Event, builder: StatementBuilder) -> list[dict[str, An
 def transform_problem_submitted(event: Event, builder: StatementBuilder) -> list[dict[str, Any]]:
     """Problem grade: success when earned ≥ possible; both weights are required."""
     iri = builder.xblock_iri(event.iri_part("problem_id"))
-    earned = common.number(event.need("weighted_earned"), "data.weighted_earned")
-    possible = common.number(event.need("weighted_possible"), "data.weighted_possible")
+    earned = common.required_number(event.need("weighted_earned"), "data.weighted_earned")
+    possible = common.required_number(event.need("weighted_possible"), "data.weighted_possible")
     scaled = earned / possible if possible else 0
     result = {"score": common.score(earned, possible, scaled), "success": earned >= possible}
     return [builder.build(common.ATTEMPTED, common.activity(iri, {"type": c.ACTIVITY_QUESTION}), result=result)]

@@ -58,16 +58,16 @@ def iso_duration(total: float) -> str:
     minutes, secs = divmod(total, 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
-    days, hours, minutes = int(days), int(hours), int(minutes)
+    whole_days, whole_hours, whole_minutes = int(days), int(hours), int(minutes)
     secs = round(secs, 6)
-    date = f"{days}D" if days else ""
+    date = f"{whole_days}D" if whole_days else ""
     time = "T"
-    bigger = bool(date) or bool(hours)
+    bigger = bool(date) or bool(whole_hours)
     if bigger:
-        time += f"{hours:02}H"
-    bigger = bigger or bool(minutes)
+        time += f"{whole_hours:02}H"
+    bigger = bigger or bool(whole_minutes)
     if bigger:
-        time += f"{minutes:02}M"
+        time += f"{whole_minutes:02}M"
     time += f"{int(secs):02}S" if float(secs).is_integer() else f"{secs:09.6f}".rstrip("0") + "S"
     return "P" + date + time
 
