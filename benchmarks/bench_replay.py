@@ -105,7 +105,7 @@ def _child(argv: list[str]) -> dict[str, Any]:
 
 
 class _WorkerPeaks:
-    """Samples the peak RSS (VmHWM) of this process's children, the `--processes` workers, every 0.1 s.
+    """Samples the peak RSS (VmHWM) of this process's `--processes` workers, every 0.1 s.
 
     Not `RUSAGE_CHILDREN`: Linux carries a process's high-water mark across exec, so a spawned worker would report
     the RSS of the parent it was forked from before it exec'd a fresh interpreter.
@@ -126,6 +126,10 @@ class _WorkerPeaks:
                 continue
             for pid in children:
                 try:
+                    # Only spawned workers that have exec'd: between fork and exec a child still maps the parent's
+                    # pages (about 400 MiB with the engine open), and a sample taken then is not the worker's.
+                    if b"spawn_main" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        continue
                     status = Path(f"/proc/{pid}/status").read_text()
                 except OSError:
                     continue

@@ -23,10 +23,12 @@ import gc
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,44 +109,50 @@ def _compiled() -> bool:
     return (pipeline.__file__ or "").endswith(".so")
 
 
-def steady_rate(quick: bool) -> float:
-    """Steady-state events/s of whichever build is imported (used by the plain-Python subprocess)."""
+def _prepare(quick: bool) -> tuple[int, Corpus, TransformConfig, list[list[Any]]]:
+    """The corpus, configuration and batches of a run (GC-frozen: see `run`)."""
     n_events = 20_000 if quick else 100_000
-    corpus = generate(n_events, seed=42)
-    gc.collect()
-    gc.freeze()
-    config = TransformConfig(lms_root_url=corpus.lms_root_url)
-    batches = [corpus.events[i:i + BATCH] for i in range(0, n_events, BATCH)]
-    lookups = _cached_lookups(CostedFetchers(corpus))
-    timing = median_of(lambda: _run_all(batches, lookups, config), repeats=3 if quick else 5)
-    return n_events / timing.median
-
-
-def _plain_python_rate(quick: bool) -> float:
-    """`steady_rate` of a copy of the sources without compiled modules, in a fresh interpreter."""
-    with tempfile.TemporaryDirectory(prefix="oars-pure-") as tmp:
-        shutil.copytree(ROOT / "oars_platform", Path(tmp) / "oars_platform",
-                        ignore=shutil.ignore_patterns("*.so", "__pycache__"))
-        code = ("import json, sys; from benchmarks.bench_transform import steady_rate, _compiled; "
-                "assert not _compiled(); print(json.dumps(steady_rate(sys.argv[1] == 'quick')))")
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([tmp, str(ROOT)])}
-        done = subprocess.run([sys.executable, "-c", code, "quick" if quick else "full"], cwd=tmp, env=env,
-                              capture_output=True, text=True, check=True)
-        return float(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-def run(quick: bool) -> list[Figure]:
-    """Events/s and statements/s (median), peak traced memory of one batch, orjson.dumps baseline."""
-    n_events = 20_000 if quick else 100_000
-    repeats = 3 if quick else 5
     corpus = generate(n_events, seed=42)
     # The whole corpus stays alive during the benchmark, unlike a pipeline where only the current batch is; freeze it
     # so the cyclic collector does not rescan 100k pre-built input events on every full collection.
     gc.collect()
     gc.freeze()
     config = TransformConfig(lms_root_url=corpus.lms_root_url)
-    batches = [corpus.events[i:i + BATCH] for i in range(0, n_events, BATCH)]
+    return n_events, corpus, config, [corpus.events[i:i + BATCH] for i in range(0, n_events, BATCH)]
 
+
+def steady_rate(quick: bool, repeats: int) -> float:
+    """Steady-state events/s of whichever build is imported (median of ``repeats`` after a warm-up run)."""
+    n_events, corpus, config, batches = _prepare(quick)
+    lookups = _cached_lookups(CostedFetchers(corpus))
+    timing = median_of(lambda: _run_all(batches, lookups, config), repeats=repeats)
+    return n_events / timing.median
+
+
+def _compiled_vs_plain(quick: bool, compiled_run: Callable[[], float]) -> tuple[float, float]:
+    """Medians of compiled (this process) and plain-Python (fresh interpreter on a source copy without compiled
+    modules) rates, measured in alternating rounds: this machine's speed drifts within a minute, so one block of
+    each would compare two different machines."""
+    compiled: list[float] = []
+    plain: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="oars-pure-") as tmp:
+        shutil.copytree(ROOT / "oars_platform", Path(tmp) / "oars_platform",
+                        ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+        code = ("import json, sys; from benchmarks.bench_transform import steady_rate, _compiled; "
+                "assert not _compiled(); print(json.dumps(steady_rate(sys.argv[1] == 'quick', 1)))")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([tmp, str(ROOT)])}
+        for _ in range(3 if quick else 5):
+            compiled.append(compiled_run())
+            done = subprocess.run([sys.executable, "-c", code, "quick" if quick else "full"], cwd=tmp, env=env,
+                                  capture_output=True, text=True, check=True)
+            plain.append(float(json.loads(done.stdout.strip().splitlines()[-1])))
+    return statistics.median(compiled), statistics.median(plain)
+
+
+def run(quick: bool) -> list[Figure]:
+    """Events/s and statements/s (median), peak traced memory of one batch, orjson.dumps baseline."""
+    repeats = 3 if quick else 5
+    n_events, corpus, config, batches = _prepare(quick)
     fetchers = CostedFetchers(corpus)
     steady = _cached_lookups(fetchers)
     counts: dict[str, int] = {}
@@ -175,11 +183,20 @@ def run(quick: bool) -> list[Figure]:
     peak = peak_traced_mb(lambda: _run_all(batches[:1], _cached_lookups(CostedFetchers(corpus)), config))
     gc.unfreeze()
     build = "compiled" if _compiled() else "plain Python"
-    pure = _plain_python_rate(quick)
+
+    def one_round() -> float:
+        start = time.perf_counter()
+        _run_all(batches, steady, config)
+        return n_events / (time.perf_counter() - start)
+
+    alternating, plain = _compiled_vs_plain(quick, one_round)
     return [
         Figure(f"transform_batch, live dicts, warm lookup caches ({build})", events_per_s, "events/s",
-               f">= {TARGET_EVENTS_PER_S:,} events/s", ratio=events_per_s / pure),
-        Figure("baseline: the same, plain-Python build (subprocess)", pure, "events/s"),
+               f">= {TARGET_EVENTS_PER_S:,} events/s"),
+        Figure(f"  the same, in rounds alternating with the plain-Python build ({build})", alternating, "events/s",
+               ratio=alternating / plain),
+        Figure("baseline: plain-Python build (fresh interpreter, source copy), alternating rounds", plain,
+               "events/s"),
         Figure("transform_batch, live dicts, warm lookup caches", statements_per_s, "statements/s",
                ratio=statements_per_s / orjson_per_s),
         Figure("transform_batch, live dicts, warm caches, CPU time", n_events / cpu.median, "events/CPU-s"),
