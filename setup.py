@@ -1,6 +1,7 @@
 """Packaging for oars-platform, an Open edX (LMS and Studio) Django app plugin."""
 
 import os
+import sys
 from pathlib import Path
 
 from setuptools import find_namespace_packages, setup
@@ -41,7 +42,11 @@ def compiled_extensions() -> list:
         from mypyc.build import mypycify
     except ImportError:
         return []
-    extensions = mypycify(COMPILED, opt_level="3")
+    try:
+        extensions = mypycify(COMPILED, opt_level="3")
+    except (Exception, SystemExit) as exc:  # mypy's type check failed (it exits): build plain Python, say why
+        print(f"warning: mypyc could not compile the transform ({exc!r}); installing plain Python", file=sys.stderr)
+        return []
     for extension in extensions:
         extension.optional = True
     return extensions
