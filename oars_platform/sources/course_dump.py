@@ -5,6 +5,10 @@ row in ``oars.course_dumps``. The current views only follow ledger rows, so a du
 killed, ClickHouse gone) is invisible to reports and simply repeated; a finished dump replaces the previous one
 atomically from a reader's point of view. Rerunning a dump adds a new generation, never duplicate current rows.
 
+After the ledger row, the block rows of superseded generations are deleted (:func:`prune_superseded`), so
+``oars.course_block_dumps`` holds about one generation per course, not one per publish; ``event_sink.course_blocks``
+keeps the full history, as Aspects expects.
+
 Current state, for reports (exact before any merge)::
 
     SELECT location, display_name, section, subsection, unit, graded
@@ -16,11 +20,13 @@ Current state, for reports (exact before any merge)::
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from oars_platform.clickhouse import ClickHouseClient, get_client
+from oars_platform.clickhouse import ClickHouseClient, ClickHouseError, get_client
+from oars_platform.clickhouse.ddl import Topology
 from oars_platform.clickhouse.sql import qualified
 from oars_platform.conf import Databases, get_config
 from oars_platform.sources.course_rows import (
@@ -32,6 +38,8 @@ from oars_platform.sources.course_rows import (
     deletion_ledger_row,
 )
 from oars_platform.sources.course_structure import CourseSnapshot, CourseSource
+
+log = logging.getLogger(__name__)
 
 #: Current blocks of one course, in course order; the query reports should start from.
 CURRENT_BLOCKS_SQL = "SELECT * FROM {view} WHERE course_key = {{course_key:String}} ORDER BY course_order"
@@ -93,10 +101,43 @@ def write_snapshots(
     for batch in _batches(block_dumps, size):
         client.insert(qualified(databases.oars, "course_block_dumps"), BLOCK_DUMP_COLUMNS, batch)
     client.insert(qualified(databases.oars, "course_dumps"), DUMP_COLUMNS, [rows.ledger for rows in all_rows])
+    prune_superseded([snapshot.course_key for snapshot in snapshots], client, databases, Topology(config.cluster))
     return [
         DumpedCourse(snapshot.course_key, rows.ledger[2], len(rows.block_dumps))
         for snapshot, rows in zip(snapshots, all_rows, strict=True)
     ]
+
+
+def prune_superseded(course_keys: Sequence[str], client: ClickHouseClient, databases: Databases,
+                     topology: Topology) -> None:
+    """Delete the block rows of these courses' dumps that can never be current again.
+
+    A dump is current when its read is the newest committed one (``course_dumps.version`` is the read time), so any
+    block row read before the newest committed read of its course is dead. A newer dump still being written is kept
+    (its rows were read later), and an older one still being written could never win anyway. One lightweight
+    ``DELETE`` per call, for every course of the batch; a failure is logged and leaves the rows for the next dump:
+    the dump itself is already committed, and the current views never show superseded rows.
+    """
+    dumps = qualified(databases.oars, "course_dumps")
+    blocks = qualified(databases.oars, "course_block_dumps")
+    try:
+        newest = client.query(
+            f"SELECT course_key, max(read_at) FROM {dumps} "  # noqa: S608 - checked identifiers, bound values
+            "WHERE course_key IN {keys:Array(String)} AND is_deleted = 0 GROUP BY course_key",
+            {"keys": sorted(set(course_keys))},
+        ).rows
+        if not newest:
+            return
+        keys, cutoffs = zip(*newest, strict=True)
+        client.execute(
+            f"DELETE FROM {blocks}{topology.on_cluster()} "  # noqa: S608 - checked identifiers, bound values
+            "WHERE course_key IN {keys:Array(String)} AND read_at < transform(course_key, {keys:Array(String)}, "
+            "{cutoffs:Array(DateTime64(6, 'UTC'))}, toDateTime64(0, 6, 'UTC'))",
+            {"keys": list(keys), "cutoffs": list(cutoffs)},
+        )
+    except ClickHouseError as exc:
+        log.warning("Superseded course dumps of %d course(s) not pruned (%s); the next dump retries",
+                    len(course_keys), type(exc).__name__)
 
 
 def write_snapshot(

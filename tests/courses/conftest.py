@@ -40,11 +40,21 @@ class Reader:
         ).dicts()
         return rows[0] if rows else None
 
+    def generations(self, course_key: str) -> list:
+        """The dump ids whose block rows ``oars.course_block_dumps`` still holds for the course."""
+        rows = self.clickhouse.client.query(
+            f"SELECT DISTINCT dump_id FROM `{self.db.oars}`.course_block_dumps WHERE course_key = {{k:String}}",
+            {"k": course_key},
+        ).rows
+        return [row[0] for row in rows]
+
     def dumps(self, course_key: str) -> int:
-        """Dumps of the course so far (the per-dump block table keeps every generation; the ledger merges)."""
+        """Dumps of the course so far (Aspects' overview history keeps one row per dump; the ledger merges, and
+        superseded generations of the per-dump block table are pruned)."""
         return int(
             self.clickhouse.client.query(
-                f"SELECT uniqExact(dump_id) FROM `{self.db.oars}`.course_block_dumps WHERE course_key = {{k:String}}",
+                f"SELECT uniqExact(dump_id) FROM `{self.db.event_sink}`.course_overviews "
+                "WHERE course_key = {k:String}",
                 {"k": course_key},
             ).scalar()
         )

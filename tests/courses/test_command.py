@@ -110,10 +110,11 @@ def test_an_interrupted_run_resumes_where_it_stopped(courses, reader) -> None:
 
     out, _ = dump()
     assert "Dumped 2 course(s)" in out and "2 unchanged since its last dump" in out
-    # The third course keeps its abandoned partial generation in history; reports see only the committed one.
-    assert [reader.dumps(key) for key in plan.to_dump] == [1, 1, 2, 1]
+    # Reports see only the committed dump; the abandoned partial generation was read earlier, so it is pruned.
+    assert [reader.dumps(key) for key in plan.to_dump] == [1, 1, 1, 1]
     assert len(reader.current(plan.to_dump[2])) == len(snapshot.blocks)
     assert reader.course(plan.to_dump[2])["dump_id"] != partial.ledger[2]
+    assert reader.generations(plan.to_dump[2]) == [reader.course(plan.to_dump[2])["dump_id"]]
 
 
 def test_an_interrupted_forced_run_resumes_with_skip_dumped_since(courses, reader) -> None:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
+import logging
+import uuid
 
 import pytest
 from standin import factories
 from standin.courses import CourseSpec, build_course
 from xmodule.modulestore import ModuleStoreEnum
 
+from oars_platform.clickhouse.ddl import Topology
 from oars_platform.platform.courses import fetch_course_names
 from oars_platform.platform.modulestore import ModulestoreSource
-from oars_platform.sources.course_dump import dump_course, mark_deleted, write_snapshot
+from oars_platform.sources.course_dump import dump_course, mark_deleted, prune_superseded, write_snapshot
+from oars_platform.sources.course_rows import BLOCK_DUMP_COLUMNS, DUMP_COLUMNS, course_rows
 
 pytestmark = pytest.mark.django_db
 USER = ModuleStoreEnum.UserID.test
@@ -120,8 +126,9 @@ def test_repeated_dumps_and_reruns_are_exact_before_any_merge(store, reader, cli
     expected = len(built.published_keys) + len(built.detached)
     assert len(reader.current(key)) == expected
     assert len(set(reader.current_locations(key))) == expected
-    assert clickhouse.count("oars.course_block_dumps") == 3 * expected
-    assert reader.dumps(key) == 3
+    assert reader.dumps(key) == 3  # three generations in Aspects' history...
+    assert clickhouse.count("oars.course_block_dumps") == expected  # ...one left in the per-dump table
+    assert reader.generations(key) == [reader.course(key)["dump_id"]]
 
 
 def test_an_older_read_that_finishes_last_does_not_replace_a_newer_one(store, reader) -> None:
@@ -135,6 +142,28 @@ def test_an_older_read_that_finishes_last_does_not_replace_a_newer_one(store, re
     assert newer.read_at > older.read_at
     assert str(built.sections[0]) not in reader.current_locations(key)
     assert reader.course(key)["read_at"] == newer.read_at
+
+
+def test_pruning_never_touches_a_newer_read_still_being_written(store, reader, clickhouse) -> None:
+    """An older dump committing while a newer one has written its blocks but not its ledger row: the newer blocks
+    stay, so when that dump commits it is complete; only then are the older blocks pruned."""
+    built = build_course(CourseSpec(seed=29))
+    key = str(built.course_key)
+    older = ModulestoreSource().read(key)
+    store.delete_item(built.sections[0], USER)
+    newer = ModulestoreSource().read(key)
+    in_flight = course_rows(newer, uuid.uuid4(), dt.datetime.now(dt.UTC))
+    clickhouse.client.insert(f"{clickhouse.databases.oars}.course_block_dumps", BLOCK_DUMP_COLUMNS,
+                             in_flight.block_dumps)  # the newer dump's blocks are in; its ledger row is not yet
+    write_snapshot(older)  # commits, then prunes what was read before it: nothing of the newer read
+    assert in_flight.ledger[2] in reader.generations(key)
+    assert str(built.sections[0]) in reader.current_locations(key)  # the older dump is current for now
+
+    clickhouse.client.insert(f"{clickhouse.databases.oars}.course_dumps", DUMP_COLUMNS, [in_flight.ledger])
+    assert str(built.sections[0]) not in reader.current_locations(key)
+    assert len(reader.current(key)) == len(in_flight.block_dumps)  # complete: none of its rows was pruned
+    write_snapshot(ModulestoreSource().read(key))  # the next dump prunes both older generations
+    assert reader.generations(key) == [reader.course(key)["dump_id"]]
 
 
 def test_a_deleted_course_leaves_the_current_views(store, reader) -> None:
@@ -153,3 +182,11 @@ def test_a_missing_course_is_not_dumped(store, reader) -> None:
     with pytest.raises(CourseNotFound):
         dump_course(ModulestoreSource(), "course-v1:edX+Nope+2026")
     assert ModulestoreSource().read("not a key") is None
+
+
+def test_a_failed_prune_is_logged_and_leaves_the_dump_alone(clickhouse, caplog) -> None:
+    """Pruning is housekeeping after the commit: ClickHouse refusing it must not fail the dump."""
+    broken = dataclasses.replace(clickhouse.databases, oars="no_such_database")
+    with caplog.at_level(logging.WARNING, logger="oars_platform.sources.course_dump"):
+        prune_superseded(["course-v1:Org+X+1"], clickhouse.client, broken, Topology(""))
+    assert "not pruned (ClickHouseQueryError)" in caplog.text
