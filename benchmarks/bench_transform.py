@@ -22,7 +22,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from typing import Any
 import orjson
 
 from benchmarks.corpus import Corpus, generate, to_log_line
-from benchmarks.harness import Figure, median_of, peak_traced_mb
+from benchmarks.harness import Figure, median_of, peak_traced_mb, plain_python_copy
 from oars_platform.xapi import CachedLookups, TransformConfig, transform_batch
 from oars_platform.xapi.config import ActorMode
 
@@ -136,8 +135,7 @@ def _compiled_vs_plain(quick: bool, compiled_run: Callable[[], float]) -> tuple[
     compiled: list[float] = []
     plain: list[float] = []
     with tempfile.TemporaryDirectory(prefix="oars-pure-") as tmp:
-        shutil.copytree(ROOT / "oars_platform", Path(tmp) / "oars_platform",
-                        ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+        plain_python_copy(Path(tmp))
         code = ("import json, sys; from benchmarks.bench_transform import steady_rate, _compiled; "
                 "assert not _compiled(); print(json.dumps(steady_rate(sys.argv[1] == 'quick', 1)))")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([tmp, str(ROOT)])}

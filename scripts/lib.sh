@@ -48,8 +48,7 @@ ensure_venv() {
         "$VENV/bin/python" -m pip install -q --upgrade pip
         "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
         touch "$stamp"
-        rm -f "$VENV"/.oars-compiled-*
-        touch "$(compiled_stamp)"
+        mark_compiled  # the editable install just built the compiled modules
     fi
     ensure_compiled
 }
@@ -71,9 +70,13 @@ ensure_compiled() {
             find "$ROOT/oars_platform" -name '*.so' -delete
         fi
         "$VENV/bin/python" -m pip install -q --no-deps -e "$ROOT"
-        rm -f "$VENV"/.oars-compiled-*
-        touch "$stamp"
+        mark_compiled
     fi
+}
+
+mark_compiled() {
+    rm -f "$VENV"/.oars-compiled-*
+    touch "$(compiled_stamp)"
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1; }

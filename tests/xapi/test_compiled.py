@@ -12,7 +12,6 @@ import ast
 import importlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from benchmarks.corpus import generate
 from benchmarks.corpus import to_log_line as corpus_line
+from benchmarks.harness import plain_python_copy
 from tests.xapi.support import fixture_names, load_event, to_log_line
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,9 +87,7 @@ def _dump(root: Path, inputs: Path, output: Path) -> dict[str, Any]:
 def test_compiled_and_plain_python_give_identical_output(tmp_path: Path) -> None:
     inputs = tmp_path / "inputs.json"
     inputs.write_text(json.dumps({"events": _inputs()}))
-    pure_root = tmp_path / "pure"
-    shutil.copytree(ROOT / "oars_platform", pure_root / "oars_platform",
-                    ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    pure_root = plain_python_copy(tmp_path / "pure")
 
     pure = _dump(pure_root, inputs, tmp_path / "pure.json")
     installed = _dump(ROOT, inputs, tmp_path / "installed.json")
