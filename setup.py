@@ -8,7 +8,7 @@ from setuptools import find_namespace_packages, setup
 
 HERE = Path(__file__).parent
 
-# The transform's hot modules, compiled to C with mypyc (same source, type-checked; 1.2-1.4x the events per second,
+# The transform's hot modules, compiled to C with mypyc (same source, type-checked; typically 1.2x the events/s,
 # benchmarks/bench_transform.py). Everything else, and these too when OARS_PURE_PYTHON is set or mypyc is missing,
 # runs as plain Python: both give byte-identical statements (tests/xapi/test_compiled.py).
 COMPILED = [
