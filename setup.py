@@ -1,56 +1,10 @@
 """Packaging for oars-platform, an Open edX (LMS and Studio) Django app plugin."""
 
-import os
-import sys
 from pathlib import Path
 
 from setuptools import find_namespace_packages, setup
 
 HERE = Path(__file__).parent
-
-# The transform's hot modules, compiled to C with mypyc (same source, type-checked; typically 1.2x the events/s,
-# benchmarks/bench_transform.py). Everything else, and these too when OARS_PURE_PYTHON is set or mypyc is missing,
-# runs as plain Python: both give byte-identical statements (tests/xapi/test_compiled.py).
-COMPILED = [
-    "oars_platform/xapi/common.py",
-    "oars_platform/xapi/completion.py",
-    "oars_platform/xapi/constants.py",
-    "oars_platform/xapi/enrollment.py",
-    "oars_platform/xapi/exam.py",
-    "oars_platform/xapi/forum.py",
-    "oars_platform/xapi/grading.py",
-    "oars_platform/xapi/inputs.py",
-    "oars_platform/xapi/iri.py",
-    "oars_platform/xapi/navigation.py",
-    "oars_platform/xapi/page_view.py",
-    "oars_platform/xapi/pipeline.py",
-    "oars_platform/xapi/problem.py",
-    "oars_platform/xapi/registry.py",
-    "oars_platform/xapi/video.py",
-]
-
-
-def compiled_extensions() -> list:
-    """mypyc extension modules for COMPILED, or none (pure Python) when opted out or mypyc is not installed.
-
-    The extensions are optional: where they cannot be compiled (no C compiler), the build warns and installs the
-    plain-Python modules instead of failing.
-    """
-    if os.environ.get("OARS_PURE_PYTHON"):
-        return []
-    try:
-        from mypyc.build import mypycify
-    except ImportError:
-        return []
-    try:
-        extensions = mypycify(COMPILED, opt_level="3")
-    except (Exception, SystemExit) as exc:  # mypy's type check failed (it exits): build plain Python, say why
-        print(f"warning: mypyc could not compile the transform ({exc!r}); installing plain Python", file=sys.stderr)
-        return []
-    for extension in extensions:
-        extension.optional = True
-    return extensions
-
 
 EMBEDDED = ["chdb>=3.6", "pyarrow>=16"]
 HOST = ["event-tracking>=3.0", "edx-ccx-keys>=1.3", "PyYAML>=6", "redis>=5", "edx-event-bus-redis>=1.0"]
@@ -79,13 +33,13 @@ setup(
             "templates/**/*", "static/**/*", "xapi/*.json", "clickhouse/migrations/max_migration.txt",
         ]
     },
-    ext_modules=compiled_extensions(),
     python_requires=">=3.12",
     install_requires=[
         "Django>=5.2,<6.0",
         "edx-django-utils>=8.0",
         "edx-opaque-keys>=4.0",
-        "celery>=5.4,<6.0",
+        # kombu's Redis transport (the broker most sites use) imports `packaging`: the [redis] extra brings it.
+        "celery[redis]>=5.4,<6.0",
         "clickhouse-driver>=0.2.9",
         "openedx-events>=11.1",
         "orjson>=3.10",
@@ -109,9 +63,8 @@ setup(
             "mysqlclient>=2.2.1",
             "ruff>=0.6",
             "playwright>=1.45",
-            # tests/test_packaging.py builds wheels without build isolation, with and without a C compiler.
+            # tests/test_packaging.py builds wheels without build isolation.
             "setuptools>=70.1",
-            "mypy>=1.18,<3",
         ],
     },
     entry_points={

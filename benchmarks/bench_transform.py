@@ -12,9 +12,7 @@ Two regimes are reported:
 Wall-clock medians move with the load other processes put on a shared machine; the same steady-state run is also
 reported in CPU time (`time.process_time`), which shows the single-core cost without that noise.
 
-The baselines, measured in the same run: bare `orjson.dumps` over the same statements, and the steady-state figure
-of the plain-Python build (a copy of the sources without the mypyc-compiled modules, in a subprocess), so the
-compiled build's gain shows as a ratio.
+The baseline, measured in the same run: bare `orjson.dumps` over the same statements.
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ from typing import Any
 import orjson
 
 from benchmarks.corpus import Corpus, generate, to_log_line
-from benchmarks.harness import Figure, median_of, peak_traced_mb, plain_python_copy
+from benchmarks.harness import Figure, median_of, peak_traced_mb
 from oars_platform.xapi import CachedLookups, TransformConfig, transform_batch
 from oars_platform.xapi.config import ActorMode
 
@@ -102,12 +100,6 @@ def _cached_lookups(fetchers: CostedFetchers) -> CachedLookups:
     return CachedLookups(fetchers.fetch_actors, fetchers.fetch_course_names)
 
 
-def _compiled() -> bool:
-    from oars_platform.xapi import pipeline
-
-    return (pipeline.__file__ or "").endswith(".so")
-
-
 def _prepare(quick: bool) -> tuple[int, Corpus, TransformConfig, list[list[Any]]]:
     """The corpus, configuration and batches of a run (GC-frozen: see `run`)."""
     n_events = 20_000 if quick else 100_000
@@ -118,33 +110,6 @@ def _prepare(quick: bool) -> tuple[int, Corpus, TransformConfig, list[list[Any]]
     gc.freeze()
     config = TransformConfig(lms_root_url=corpus.lms_root_url)
     return n_events, corpus, config, [corpus.events[i:i + BATCH] for i in range(0, n_events, BATCH)]
-
-
-def steady_rate(quick: bool, repeats: int) -> float:
-    """Steady-state events/s of whichever build is imported (median of ``repeats`` after a warm-up run)."""
-    n_events, corpus, config, batches = _prepare(quick)
-    lookups = _cached_lookups(CostedFetchers(corpus))
-    timing = median_of(lambda: _run_all(batches, lookups, config), repeats=repeats)
-    return n_events / timing.median
-
-
-def _compiled_vs_plain(quick: bool, compiled_run: Callable[[], float]) -> tuple[float, float]:
-    """Medians of compiled (this process) and plain-Python (fresh interpreter on a source copy without compiled
-    modules) rates, measured in alternating rounds: this machine's speed drifts within a minute, so one block of
-    each would compare two different machines."""
-    compiled: list[float] = []
-    plain: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="oars-pure-") as tmp:
-        plain_python_copy(Path(tmp))
-        code = ("import json, sys; from benchmarks.bench_transform import steady_rate, _compiled; "
-                "assert not _compiled(); print(json.dumps(steady_rate(sys.argv[1] == 'quick', 1)))")
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([tmp, str(ROOT)])}
-        for _ in range(3 if quick else 5):
-            compiled.append(compiled_run())
-            done = subprocess.run([sys.executable, "-c", code, "quick" if quick else "full"], cwd=tmp, env=env,
-                                  capture_output=True, text=True, check=True)
-            plain.append(float(json.loads(done.stdout.strip().splitlines()[-1])))
-    return statistics.median(compiled), statistics.median(plain)
 
 
 def run(quick: bool) -> list[Figure]:
@@ -180,21 +145,9 @@ def run(quick: bool) -> list[Figure]:
 
     peak = peak_traced_mb(lambda: _run_all(batches[:1], _cached_lookups(CostedFetchers(corpus)), config))
     gc.unfreeze()
-    build = "compiled" if _compiled() else "plain Python"
-
-    def one_round() -> float:
-        start = time.perf_counter()
-        _run_all(batches, steady, config)
-        return n_events / (time.perf_counter() - start)
-
-    alternating, plain = _compiled_vs_plain(quick, one_round)
     return [
-        Figure(f"transform_batch, live dicts, warm lookup caches ({build})", events_per_s, "events/s",
+        Figure("transform_batch, live dicts, warm lookup caches", events_per_s, "events/s",
                f">= {TARGET_EVENTS_PER_S:,} events/s"),
-        Figure(f"  the same, in rounds alternating with the plain-Python build ({build})", alternating, "events/s",
-               ratio=alternating / plain),
-        Figure("baseline: plain-Python build (fresh interpreter, source copy), alternating rounds", plain,
-               "events/s"),
         Figure("transform_batch, live dicts, warm lookup caches", statements_per_s, "statements/s",
                ratio=statements_per_s / orjson_per_s),
         Figure("transform_batch, live dicts, warm caches, CPU time", n_events / cpu.median, "events/CPU-s"),

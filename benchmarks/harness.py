@@ -100,14 +100,3 @@ def markdown_table(figures: Sequence[tuple[str, Figure]]) -> str:
         lines.append(f"| {module} | {figure.name} | {figure.formatted_value()} | {figure.unit} | "
                      f"{figure.target or ''} | {ratio} |")
     return "\n".join(lines)
-
-
-def plain_python_copy(destination: Path) -> Path:
-    """Copy ``oars_platform`` under ``destination`` without its mypyc-compiled modules; returns ``destination``.
-
-    With ``destination`` first on ``sys.path``, a fresh interpreter imports the transform as plain Python: the
-    baseline of the compiled build (benchmarks) and the reference its output must equal (tests).
-    """
-    shutil.copytree(Path(__file__).resolve().parents[1] / "oars_platform", destination / "oars_platform",
-                    ignore=shutil.ignore_patterns("*.so", "__pycache__"))
-    return destination

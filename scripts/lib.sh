@@ -48,35 +48,7 @@ ensure_venv() {
         "$VENV/bin/python" -m pip install -q --upgrade pip
         "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
         touch "$stamp"
-        mark_compiled  # the editable install just built the compiled modules
     fi
-    ensure_compiled
-}
-
-compiled_stamp() {
-    local sources
-    sources="$(cd "$ROOT" && cat setup.py pyproject.toml oars_platform/xapi/*.py | sha1sum | cut -c1-12)"
-    echo "$VENV/.oars-compiled-$sources${OARS_PURE_PYTHON:+-pure}"
-}
-
-ensure_compiled() {
-    # The transform's hot modules are compiled in place (mypyc, setup.py COMPILED); rebuild them when their
-    # sources changed since the last build, so tests and benchmarks never run stale compiled code.
-    local stamp
-    stamp="$(compiled_stamp)"
-    if [ ! -f "$stamp" ]; then
-        say "pip: building the compiled transform (mypyc; OARS_PURE_PYTHON=1 skips it)"
-        if [ -n "${OARS_PURE_PYTHON:-}" ]; then
-            find "$ROOT/oars_platform" -name '*.so' -delete
-        fi
-        "$VENV/bin/python" -m pip install -q --no-deps -e "$ROOT"
-        mark_compiled
-    fi
-}
-
-mark_compiled() {
-    rm -f "$VENV"/.oars-compiled-*
-    touch "$(compiled_stamp)"
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1; }

@@ -140,7 +140,7 @@ def _loads_line(text: str | bytes) -> Any:
 
 def normalize(item: Any, max_bytes: int = 0) -> Event | Rejection:
     """Turn any accepted input shape into an `Event`, or a `Rejection` (malformed_json, oversize, invalid_event)."""
-    top: Any  # whatever the line parsed to, until checked (a compiled module checks declared types on assignment)
+    top: Any  # whatever the line parsed to, until checked
     try:
         if isinstance(item, dict):
             top = item

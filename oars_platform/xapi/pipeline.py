@@ -191,7 +191,6 @@ class _Emitter:
             name = event.name
             return [TransformedStatement(s["id"], emission, name, s, _dumps(s).decode())
                     for s in event.transformer(event, builder)]
-        # One name per clause: compiled (mypyc), a name bound in two clauses keeps the first clause's type.
         except TransformFailure as failure:
             return _rejection(event, failure.reason, failure.detail, failure.field)
         except (orjson.JSONEncodeError, RecursionError) as unserialisable:
