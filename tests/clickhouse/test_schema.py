@@ -8,7 +8,28 @@ from oars_platform.clickhouse.ddl import Topology
 from oars_platform.clickhouse.migrator import Migrator
 
 # Written out from shared/spec/aspects-schema.md §1.2 and §1.6 (not derived from our migrations).
+_DUMPED = [("dump_id", "UUID"), ("time_last_dumped", "String")]
 SPEC_COLUMNS = {
+    ("event_sink", "tag"): [
+        ("id", "Int32"),
+        ("taxonomy", "Int32"),
+        ("parent", "Int32"),
+        ("value", "String"),
+        ("external_id", "String"),
+        ("lineage", "String"),
+        *_DUMPED,
+    ],
+    ("event_sink", "taxonomy"): [("id", "Int32"), ("name", "String"), *_DUMPED],
+    ("event_sink", "object_tag"): [
+        ("id", "Int32"),
+        ("object_id", "String"),
+        ("taxonomy", "Int32"),
+        ("tag", "Int32"),
+        ("_value", "String"),
+        ("_export_id", "String"),
+        ("lineage", "String"),
+        *_DUMPED,
+    ],
     ("xapi", "xapi_events_all"): [("event_id", "UUID"), ("emission_time", "DateTime64(6)"), ("event", "String")],
     ("event_sink", "course_overviews"): [
         ("org", "String"),
@@ -87,7 +108,11 @@ SPEC_COLUMNS = {
 }
 
 # engine, partition key, primary key, sorting key (as system.tables prints them)
+_TAG_KEYS = ("ReplacingMergeTree", "", "id, time_last_dumped", "id, time_last_dumped")
 SPEC_KEYS = {
+    ("event_sink", "tag"): _TAG_KEYS,
+    ("event_sink", "taxonomy"): _TAG_KEYS,
+    ("event_sink", "object_tag"): _TAG_KEYS,
     ("xapi", "xapi_events_all"): (
         "ReplacingMergeTree",
         "toYYYYMM(emission_time)",
@@ -182,3 +207,17 @@ def test_raw_table_collapses_replayed_statements(clickhouse) -> None:
     for _ in range(3):
         clickhouse.client.insert(table, ["event_id", "emission_time", "event"], [row])
     assert clickhouse.client.query(f"SELECT count() FROM {table} FINAL").scalar() == 1
+
+
+@pytest.mark.parametrize(
+    ("function", "url", "org"),
+    [
+        ("get_org_from_course_url", "http://lms/course/course-v1:Org-1.x~y+CS101+2024/block", "Org-1.x~y"),
+        ("get_org_from_course_url", "http://lms/xblock/block-v1:NoCourse+type@html", None),
+        ("get_org_from_ccx_course_url", "http://lms/course/ccx-v1:OrgC+CS1+R+ccx@3", "OrgC"),
+        ("get_org_from_ccx_course_url", "http://lms/course/course-v1:Org+CS1+R", None),
+    ],
+)
+def test_aspects_org_functions(clickhouse, function: str, url: str, org: str | None) -> None:
+    # aspects-dbt calls these on every statement's object id (spec §1.2: coalesce of both, else '').
+    assert clickhouse.client.query(f"SELECT {function}({{url:String}})", {"url": url}).scalar() == org

@@ -1093,3 +1093,54 @@ DROP VIEW IF EXISTS `oars`.`forum_events_mv` ON CLUSTER `analytics`;
 
 -- 0010_parse_statements_once_for_reports
 DROP VIEW IF EXISTS `oars`.`problem_learner_state_mv` ON CLUSTER `analytics`;
+
+-- 0011_create_aspects_functions_and_tag_tables
+CREATE OR REPLACE FUNCTION get_org_from_course_url ON CLUSTER `analytics` AS (course_url) -> nullIf(EXTRACT(course_url, 'course-v1:([a-zA-Z0-9\w\-~.:%]*)'), '');
+
+-- 0011_create_aspects_functions_and_tag_tables
+CREATE OR REPLACE FUNCTION get_org_from_ccx_course_url ON CLUSTER `analytics` AS (course_url) -> nullIf(EXTRACT(course_url, 'ccx-v1:([a-zA-Z0-9]*)'), '');
+
+-- 0011_create_aspects_functions_and_tag_tables
+CREATE TABLE IF NOT EXISTS `event_sink`.`tag` ON CLUSTER `analytics`
+(
+    `id` Int32,
+    `taxonomy` Int32,
+    `parent` Int32,
+    `value` String,
+    `external_id` String,
+    `lineage` String,
+    `dump_id` UUID,
+    `time_last_dumped` String
+)
+ENGINE = ReplicatedReplacingMergeTree()
+PRIMARY KEY (id, time_last_dumped)
+ORDER BY (id, time_last_dumped);
+
+-- 0011_create_aspects_functions_and_tag_tables
+CREATE TABLE IF NOT EXISTS `event_sink`.`taxonomy` ON CLUSTER `analytics`
+(
+    `id` Int32,
+    `name` String,
+    `dump_id` UUID,
+    `time_last_dumped` String
+)
+ENGINE = ReplicatedReplacingMergeTree()
+PRIMARY KEY (id, time_last_dumped)
+ORDER BY (id, time_last_dumped);
+
+-- 0011_create_aspects_functions_and_tag_tables
+CREATE TABLE IF NOT EXISTS `event_sink`.`object_tag` ON CLUSTER `analytics`
+(
+    `id` Int32,
+    `object_id` String,
+    `taxonomy` Int32,
+    `tag` Int32,
+    `_value` String,
+    `_export_id` String,
+    `lineage` String,
+    `dump_id` UUID,
+    `time_last_dumped` String
+)
+ENGINE = ReplicatedReplacingMergeTree()
+PRIMARY KEY (id, time_last_dumped)
+ORDER BY (id, time_last_dumped);
