@@ -62,7 +62,13 @@ class CreateDatabase:
 
 @dataclass(frozen=True)
 class CreateTable:
-    """``CREATE TABLE IF NOT EXISTS`` with explicit columns, engine and keys."""
+    """``CREATE TABLE IF NOT EXISTS`` with explicit columns, engine and keys.
+
+    ``fill`` (a RunSQL-style template) makes it ``CREATE TABLE … AS SELECT``: the table starts with the rows it
+    selects, and unlike an ``INSERT`` it can run ``ON CLUSTER`` and is a no-op on a re-run. ``retention`` names the
+    time column of a table whose TTL follows the retention setting: it is not part of the rendered SQL (history
+    does not depend on settings); ``clickhouse.retention`` brings the live table's TTL to the setting.
+    """
 
     role: str
     name: str
@@ -73,6 +79,8 @@ class CreateTable:
     partition_by: str | None = None
     ttl: str | None = None
     settings: str | None = None
+    fill: str | None = None
+    retention: str | None = None
 
     def render(self, databases: Databases, topology: Topology) -> list[str]:
         """SQL statements for this operation."""
@@ -89,6 +97,9 @@ class CreateTable:
             lines.append(f"TTL {self.ttl}")
         if self.settings:
             lines.append(f"SETTINGS {self.settings}")
+        if self.fill:
+            (select,) = RunSQL(self.fill).render(databases, topology)
+            lines.append(f"AS {select}")
         return ["\n".join(lines)]
 
 

@@ -2,7 +2,8 @@
 
 The ledger ``<oars>.clickhouse_migrations`` lives in the database it describes, so a fresh ClickHouse (or a
 restored backup) always knows its own schema version. Every migration is idempotent on its own (IF NOT EXISTS),
-so a run interrupted between a DDL and its ledger row is simply repeated.
+so a run interrupted between a DDL and its ledger row is simply repeated. After the migrations, the retained
+tables' TTL is brought to the retention setting (``retention``), which is not history and so not in the ledger.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from oars_platform.clickhouse import retention
 from oars_platform.clickhouse.client import ClickHouseClient
 from oars_platform.clickhouse.ddl import CreateDatabase, CreateTable, Topology
 from oars_platform.clickhouse.migrations import Migration, load_migrations
@@ -46,10 +48,13 @@ class AppliedMigration:
 class Migrator:
     """Plans and applies migrations for one client, database naming and topology."""
 
-    def __init__(self, client: ClickHouseClient, databases: Databases, topology: Topology) -> None:
+    def __init__(
+        self, client: ClickHouseClient, databases: Databases, topology: Topology, *, retention_months: int = 0
+    ) -> None:
         self.client = client
         self.databases = databases
         self.topology = topology
+        self.retention_months = retention_months
         self.migrations = load_migrations()
 
     @property
@@ -115,4 +120,11 @@ class Migrator:
                 ],
             )
             applied.append(migration)
+        for sql in self.retention_plan():
+            self.client.execute(sql)
         return applied
+
+    def retention_plan(self) -> list[str]:
+        """The statements that bring the retained tables' TTL to ``retention_months`` (none when they agree)."""
+        tables = retention.retained_tables(op for migration in self.migrations for op in migration.operations)
+        return retention.plan(self.client, tables, self.databases, self.topology, self.retention_months)

@@ -22,6 +22,9 @@ from tests.logcheck import FIXTURES
 
 OLD = importlib.import_module("oars_platform.clickhouse.migrations.0008_create_report_tables")
 NEW = importlib.import_module("oars_platform.clickhouse.migrations.0010_parse_statements_once_for_reports")
+#: The report tables whose views 0010 replaced.
+TABLES = (OLD.EVENTS_PARSED, OLD.ENROLLMENT, OLD.VIDEO, OLD.PROBLEM, OLD.NAVIGATION, OLD.GRADING, OLD.COMPLETION,
+          OLD.FORUM)
 ERB = FIXTURES / "expected"
 WHEN = dt.datetime(2026, 3, 1, 12, 0, 0, 123456)
 
@@ -88,7 +91,7 @@ def test_report_tables_match_the_0008_views_over_odd_and_normal_statements(click
         return rendered
 
     # Back to the schema before 0010: 0008's views on the raw table, no statement_fields.
-    for view in [f"{table.name}_fields_mv" for table in NEW.TABLES] + ["problem_learner_state_fields_mv",
+    for view in [f"{table.name}_fields_mv" for table in TABLES] + ["problem_learner_state_fields_mv",
                                                                        "statement_fields_mv", "statement_fields"]:
         client.execute(f"DROP TABLE `{db.oars}`.`{view}`")
     for sql in OLD.OPERATIONS:
@@ -103,10 +106,10 @@ def test_report_tables_match_the_0008_views_over_odd_and_normal_statements(click
             client.execute(render(operation.template))
     views = {row[0] for row in client.query(
         f"SELECT name FROM system.tables WHERE database = '{db.oars}' AND engine = 'MaterializedView'").rows}
-    assert views.isdisjoint({f"{table.name}_mv" for table in NEW.TABLES} | {"problem_learner_state_mv"}), views
+    assert views.isdisjoint({f"{table.name}_mv" for table in TABLES} | {"problem_learner_state_mv"}), views
     client.insert(f"`{db.xapi}`.xapi_events_all", ("event_id", "emission_time", "event"), corpus[half:])
 
-    for table in NEW.TABLES:
+    for table in TABLES:
         names = ", ".join(name for name, _ in table.columns)
         expected = _rows(client, f"SELECT {names} FROM ({render(table.body)})")
         actual = _rows(client, f"SELECT {names} FROM `{db.oars}`.`{table.name}` FINAL")

@@ -1,4 +1,4 @@
-"""The report schema itself: retention rendered from the setting, course filters on the primary key, back-fill."""
+"""The report schema itself: retention that follows the setting, course filters on the primary key, back-fill."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import datetime as dt
 import json
 import uuid
 
-import pytest
-
 from oars_platform.clickhouse.ddl import Topology
 from oars_platform.clickhouse.migrations import load_migrations
+from oars_platform.clickhouse.migrator import Migrator
 from oars_platform.conf import Databases
 from oars_platform.reports.base import Filters
 from oars_platform.reports.registry import get_report
@@ -23,29 +22,60 @@ def report_migration():
     return next(m for m in load_migrations() if m.name == "0008_create_report_tables")
 
 
-def test_retention_is_a_month_aligned_ttl_when_set(settings) -> None:
-    settings.OARS_DATA_TTL_MONTHS = 13
-    statements = report_migration().render(DATABASES, Topology())
-    for table in EVENT_TABLES:
-        (create,) = [sql for sql in statements if sql.startswith(f"CREATE TABLE IF NOT EXISTS `oars`.`{table}`")]
-        assert "TTL toStartOfMonth(emission_time) + INTERVAL 13 MONTH" in create
-        assert "PARTITION BY toYYYYMM(emission_time)" in create
-        assert "SETTINGS ttl_only_drop_parts = 1" in create
+def test_rendered_migrations_do_not_depend_on_settings(settings, clickhouse) -> None:
+    """Frozen history: applied under one retention setting, the ledger matches a fresh render under any other."""
+    migrator = clickhouse.migrator
+    for months in (0, 2, 13):
+        settings.OARS_DATA_TTL_MONTHS = months
+        again = Migrator(clickhouse.client, clickhouse.databases, Topology(), retention_months=months)
+        assert again.changed() == []
+        assert "TTL" not in "\n".join(report_migration().render(DATABASES, Topology()))
+    assert {m.version: m.checksum(clickhouse.databases, Topology()) for m in migrator.migrations} == {
+        version: row.checksum for version, row in migrator.applied().items()
+    }
 
 
-def test_no_ttl_by_default() -> None:
-    assert "TTL" not in "\n".join(report_migration().render(DATABASES, Topology()))
+def _ttls(clickhouse) -> dict[str, str]:
+    rows = clickhouse.client.query(
+        "SELECT name, create_table_query FROM system.tables WHERE database = {db:String}",
+        {"db": clickhouse.databases.oars},
+    ).rows
+    return {name: create for name, create in rows if name in EVENT_TABLES}
 
 
-@pytest.fixture
-def ttl_settings(settings):
-    settings.OARS_DATA_TTL_MONTHS = 2
-    return settings
+def test_retention_follows_the_setting_on_every_migrate(clickhouse) -> None:
+    def migrate(months: int) -> Migrator:
+        migrator = Migrator(clickhouse.client, clickhouse.databases, Topology(), retention_months=months)
+        assert migrator.migrate() == []  # no migration reapplied: retention is not history
+        assert migrator.retention_plan() == []  # and once applied there is nothing left to change
+        assert migrator.changed() == []
+        return migrator
+
+    assert all(" TTL " not in create for create in _ttls(clickhouse).values())
+    migrate(2)
+    ttls = _ttls(clickhouse)
+    assert sorted(ttls) == sorted(EVENT_TABLES)
+    for create in ttls.values():
+        assert "TTL toStartOfMonth(emission_time) + toIntervalMonth(2)" in create
+        assert "ttl_only_drop_parts = 1" in create
+    migrate(13)
+    assert all("toIntervalMonth(13)" in create for create in _ttls(clickhouse).values())
+    migrate(0)
+    assert all(" TTL " not in create.replace("\n", " ") for create in _ttls(clickhouse).values())
 
 
-def test_the_ttl_reaches_the_engine(ttl_settings, clickhouse) -> None:
-    create = clickhouse.client.query(f"SHOW CREATE TABLE `{clickhouse.databases.oars}`.video_events").scalar()
-    assert "TTL toStartOfMonth(emission_time) + toIntervalMonth(2)" in create
+def test_migrate_command_applies_the_retention_setting(settings, clickhouse) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.OARS_DATA_TTL_MONTHS = 6
+    plan = StringIO()
+    call_command("migrate_clickhouse", "--plan", stdout=plan)
+    assert "No pending migrations." in plan.getvalue()
+    assert f"Retention (OARS_DATA_TTL_MONTHS = 6): {len(EVENT_TABLES) * 2} change(s):" in plan.getvalue()
+    call_command("migrate_clickhouse", stdout=StringIO())
+    assert all("toIntervalMonth(6)" in create for create in _ttls(clickhouse).values())
 
 
 def _statement(course: str, verb: str, when: dt.datetime) -> tuple[str, dt.datetime, str]:

@@ -15,20 +15,19 @@ Why it is exact under any batching (aspects-schema.md §0 rule 3):
 Materialized views only see new inserts, so each table is created *with* the raw table's existing rows
 (``CREATE TABLE IF NOT EXISTS … AS SELECT``, which, unlike ``INSERT``, can run ``ON CLUSTER`` and is a no-op on a
 re-run), and its view is created right after. Statements written to the raw table *during* the migration, between
-those two statements, would be missed: run ``oars_migrate`` before the pipeline (or a replay) writes, as deploys
+those two statements, would be missed: run ``migrate_clickhouse`` before the pipeline (or a replay) writes, as deploys
 do; replaying the affected tracking logs afterwards repairs it (duplicates collapse).
 
-Retention: with ``OARS_DATA_TTL_MONTHS`` > 0 the event tables get ``TTL toStartOfMonth(emission_time) + INTERVAL N
-MONTH`` and ``ttl_only_drop_parts``, so whole monthly partitions expire at once. The value is rendered when this
-migration runs; changing the setting later needs a new migration (``ALTER TABLE … MODIFY TTL``).
+Retention: the event tables are marked ``retention="emission_time"``; their TTL is not part of this migration but
+follows ``OARS_DATA_TTL_MONTHS`` on every ``migrate_clickhouse`` (``clickhouse.retention``: whole monthly
+partitions expire at once).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oars_platform.clickhouse.ddl import CreateTable, RunSQL, Topology
-from oars_platform.conf import Databases, get_config
+from oars_platform.clickhouse.ddl import CreateTable, RunSQL
 
 RAW = "{xapi}.`xapi_events_all`"
 VIDEO_EXT = "https://w3id.org/xapi/video/extensions/"
@@ -91,39 +90,15 @@ class EventTable:
         """The table (filled from the raw rows already present), then its view."""
         body = self.body
         return [
-            CreateFilledTable(
+            CreateTable(
                 "oars", self.name, self.columns, "ReplacingMergeTree", self.order_by,
-                partition_by="toYYYYMM(emission_time)", fill=body, ttl_from_settings=True,
+                partition_by="toYYYYMM(emission_time)", fill=body, retention="emission_time",
             ),
             RunSQL(
                 f"CREATE MATERIALIZED VIEW IF NOT EXISTS {{oars}}.`{self.name}_mv`{{on_cluster}}\n"
                 f"TO {{oars}}.`{self.name}`\nAS {body}"
             ),
         ]
-
-
-@dataclass(frozen=True)
-class CreateFilledTable(CreateTable):
-    """``CREATE TABLE IF NOT EXISTS … AS SELECT``: the table starts with the rows ``fill`` selects.
-
-    ``fill`` is a RunSQL-style template (``{xapi}``, ``{oars}``). With ``ttl_from_settings`` the table gets the
-    month-aligned TTL of ``OARS_DATA_TTL_MONTHS``, read when the migration is rendered.
-    """
-
-    fill: str = ""
-    ttl_from_settings: bool = False
-
-    def render(self, databases: Databases, topology: Topology) -> list[str]:
-        """The CREATE statement with its back-fill SELECT."""
-        months = get_config().data_ttl_months if self.ttl_from_settings else 0
-        ttl, settings = (None, None)
-        if months:
-            ttl, settings = f"toStartOfMonth(emission_time) + INTERVAL {int(months)} MONTH", "ttl_only_drop_parts = 1"
-        table = CreateTable(self.role, self.name, self.columns, self.engine, self.order_by, self.primary_key,
-                            self.partition_by, ttl, settings)
-        (create,) = table.render(databases, topology)
-        (select,) = RunSQL(self.fill).render(databases, topology)
-        return [f"{create}\nAS {select}"]
 
 
 BASE_COLUMNS = (
@@ -298,7 +273,7 @@ OPERATIONS = [
     *GRADING.operations(),
     *COMPLETION.operations(),
     *FORUM.operations(),
-    CreateFilledTable(
+    CreateTable(
         role="oars",
         name="problem_learner_state",
         columns=(

@@ -33,7 +33,8 @@ class Command(BaseCommand):
         """Plan or migrate, printing one line per migration and a summary."""
         config = get_config()
         try:
-            migrator = Migrator(get_client(), config.databases, Topology(config.cluster))
+            migrator = Migrator(get_client(), config.databases, Topology(config.cluster),
+                                retention_months=config.data_ttl_months)
             if options["plan"]:
                 self._plan(migrator, show_sql=options["sql"])
                 return
@@ -51,12 +52,19 @@ class Command(BaseCommand):
 
     def _plan(self, migrator: Migrator, *, show_sql: bool) -> None:
         pending = migrator.pending()
-        if not pending:
+        if pending:
+            self.stdout.write(f"{len(pending)} pending migration(s):")
+        else:
             self.stdout.write("No pending migrations.")
-            return
-        self.stdout.write(f"{len(pending)} pending migration(s):")
         for migration in pending:
             self.stdout.write(f"  {migration.name}: {migration.description}")
             if show_sql:
                 for sql in migration.render(migrator.databases, migrator.topology):
                     self.stdout.write(sql + ";\n")
+        # Planned against the tables that exist now; tables a pending migration creates get theirs when it runs.
+        changes = migrator.retention_plan()
+        if changes:
+            months = migrator.retention_months
+            self.stdout.write(f"Retention (OARS_DATA_TTL_MONTHS = {months}): {len(changes)} change(s):")
+            for sql in changes:
+                self.stdout.write(f"  {sql};")
