@@ -86,7 +86,7 @@ def _seed(count: int) -> None:
 
 def _reset() -> None:
     """Empty what a backfill writes, so every timed run does the full work."""
-    from oars_platform.clickhouse import get_client
+    from oars_platform.connection import get_client
     from oars_platform.models import BackfillCheckpoint
 
     client = get_client()
@@ -129,8 +129,8 @@ def _child(quick: bool) -> list[Figure]:
 
 
 def _measure(count: int, repeats: int) -> list[Figure]:
-    from oars_platform.clickhouse import get_client
     from oars_platform.conf import get_config
+    from oars_platform.connection import get_client
     from oars_platform.platform.learners import fetch_page
     from oars_platform.sinks import SINKS, Stamp
     from oars_platform.sinks.backfill import BackfillOptions, backfill

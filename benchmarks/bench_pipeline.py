@@ -79,8 +79,8 @@ def _measure(quick: bool) -> list[Figure]:
     from lms.celery import APP
 
     from oars_platform.buffer import get_buffer
-    from oars_platform.clickhouse import get_client
     from oars_platform.conf import get_config
+    from oars_platform.connection import get_client
     from oars_platform.ingest import transform
     from oars_platform.tracking import OarsTrackingBackend, encode_event
     from tests.site_main import event, setup

@@ -86,7 +86,7 @@ def _child(argv: list[str]) -> dict[str, Any]:
 
     with override_settings(OARS_CLICKHOUSE_URL=f"chdb://{workdir / 'chdb'}"):
         call_command("migrate_clickhouse", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-        from oars_platform.clickhouse import get_client
+        from oars_platform.connection import get_client
 
         args = [argv[2], "--processes", argv[3], "--batch-size", argv[4], "--no-progress"]
         idle = _status_mb()

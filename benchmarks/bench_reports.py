@@ -111,10 +111,10 @@ def _setup(workdir: Path) -> Any:
     django.setup()
     from django.conf import settings
 
-    from oars_platform.clickhouse import get_client
     from oars_platform.clickhouse.ddl import Topology
     from oars_platform.clickhouse.migrator import Migrator
     from oars_platform.conf import get_config
+    from oars_platform.connection import get_client
 
     settings.OARS_CLICKHOUSE_URL = f"chdb://{workdir / 'chdb'}"
     settings.OARS_XAPI_DATABASE = "oarsbench_xapi"

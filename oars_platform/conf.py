@@ -11,13 +11,13 @@ import functools
 import math
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.settings.common import DEFAULTS
 
 #: ClickHouse identifiers we accept from settings: plain, unquoted names only, so they can never carry SQL.
@@ -38,15 +38,6 @@ def validate_identifier(value: str, setting: str) -> str:
             f"digit; at most 63 characters), got {value!r}."
         )
     return value
-
-
-@dataclass(frozen=True)
-class Databases:
-    """The three ClickHouse databases we write, by role."""
-
-    xapi: str
-    event_sink: str
-    oars: str
 
 
 @dataclass(frozen=True)
@@ -184,7 +175,8 @@ def _clickhouse_url() -> str:
 
     The error shows the URL masked: a password never reaches a message.
     """
-    from oars_platform.clickhouse import mask_url
+    from oars_platform.clickhouse import ClickHouseConfigError, mask_url
+    from oars_platform.clickhouse.client import parse_url
 
     url = _setting("OARS_CLICKHOUSE_URL") or ""
     if not url:
@@ -192,18 +184,12 @@ def _clickhouse_url() -> str:
     if not isinstance(url, str):
         raise ImproperlyConfigured(f"OARS_CLICKHOUSE_URL must be a URL, got a {type(url).__name__}.")
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        parts = None
-    valid = parts is not None and not any(ch.isspace() or ord(ch) < 32 for ch in url) and (
-        (parts.scheme in ("clickhouse", "clickhouses") and bool(parts.hostname))
-        or (parts.scheme == "chdb" and parts.path.startswith("/") and not parts.netloc))
-    if not valid:
+        parse_url(url)
+    except (ClickHouseConfigError, ValueError) as exc:
         raise ImproperlyConfigured(
             "OARS_CLICKHOUSE_URL must be clickhouse://user:password@host:9000/ (or clickhouses://) or "
             f"chdb:///absolute/path, got {mask_url(url)!r}."
-        )
+        ) from exc
     return url
 
 

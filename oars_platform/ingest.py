@@ -16,10 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from oars_platform.clickhouse import ClickHouseClient, ClickHouseQueryError, get_client
+from oars_platform.clickhouse import ClickHouseClient, ClickHouseQueryError
 from oars_platform.clickhouse.sql import qualified
 from oars_platform.clickhouse.writer import insert_isolating
 from oars_platform.conf import OarsConfig, get_config
+from oars_platform.connection import get_client
 from oars_platform.privacy import scrub_raw, scrub_text
 from oars_platform.xapi import BatchResult, CachedLookups, Lookups, Reason, TransformConfig, transform_batch
 

@@ -35,6 +35,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 import orjson
 
+from oars_platform.clickhouse import mask_url
+
 #: What a PII value is replaced with (a non-empty string, so field lookups that skip empty values still skip it
 #: only where they did before: the user reference order is unchanged).
 REDACTED = "[redacted]"
@@ -70,7 +72,6 @@ _QUERY_PAIR = re.compile(rf"((?:^|[?&;])(?i:{_KEYS})=)[^&#\s\"'<>]*")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 _IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])")
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?(?![\w:])")
-_URL_USERINFO = re.compile(r"(?P<scheme>(?<![\w+.-])[A-Za-z][\w+.-]{0,30}://)(?P<user>[^\s:/@]*):(?P<password>[^\s/]*)@")
 #: Passwords shorter than this are not searched for in free text (masking "ab" everywhere would garble messages);
 #: they are still masked inside URLs.
 _MIN_SECRET = 4
@@ -212,7 +213,7 @@ def mask_secrets(text: str) -> str:
     """Text with the password of every URL in it, and every configured service password, replaced by ``***``."""
     if not text:
         return text
-    text = _URL_USERINFO.sub(lambda match: f"{match['scheme']}{match['user']}:***@", text)
+    text = mask_url(text)
     for secret in _service_secrets():
         text = text.replace(secret, "***")
     return text

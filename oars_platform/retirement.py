@@ -32,10 +32,12 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from oars_platform.clickhouse import ClickHouseClient, get_client
+from oars_platform.clickhouse import ClickHouseClient
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.ddl import Topology
 from oars_platform.clickhouse.sql import identifier, qualified
-from oars_platform.conf import Databases, OarsConfig, get_config
+from oars_platform.conf import OarsConfig, get_config
+from oars_platform.connection import get_client
 from oars_platform.sinks import SINKS
 from oars_platform.sinks.retired import RETIRED_USERS
 

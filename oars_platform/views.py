@@ -15,7 +15,8 @@ from django.http import (
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from oars_platform.clickhouse import ClickHouseError, get_client
+from oars_platform.clickhouse import ClickHouseError
+from oars_platform.connection import get_client
 from oars_platform.platform.roles import can_view_course, is_global_staff
 from oars_platform.reports import dashboard
 from oars_platform.reports.base import Filters

@@ -163,8 +163,8 @@ def wait_until_drained(buffer, timeout: float = 180) -> None:
 
 def summarise() -> None:
     """One line per ClickHouse table we own: rows and engine."""
-    from oars_platform.clickhouse import get_client
     from oars_platform.conf import get_config
+    from oars_platform.connection import get_client
 
     config = get_config()
     client = get_client()

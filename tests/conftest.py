@@ -83,9 +83,9 @@ def _default_schema() -> None:
     private databases instead.
     """
     from oars_platform.clickhouse import from_url
+    from oars_platform.clickhouse.databases import Databases
     from oars_platform.clickhouse.ddl import Topology
     from oars_platform.clickhouse.migrator import Migrator
-    from oars_platform.conf import Databases
 
     Migrator(from_url(CHDB_URL), Databases(xapi="xapi", event_sink="event_sink", oars="oars"), Topology()).migrate()
 
@@ -176,9 +176,9 @@ def clickhouse(settings) -> Iterator[ClickHouseFixture]:
     had just been migrated.
     """
     from oars_platform.clickhouse import from_url
+    from oars_platform.clickhouse.databases import Databases
     from oars_platform.clickhouse.ddl import Topology
     from oars_platform.clickhouse.migrator import Migrator
-    from oars_platform.conf import Databases
 
     client = from_url(CHDB_URL)
     if _POOL:

@@ -1,6 +1,10 @@
-"""ClickHouse access: one client protocol (native server or embedded engine), DDL rendering and migrations."""
+"""ClickHouse access: one client protocol (native server or embedded engine), DDL rendering and migrations.
 
-from oars_platform.clickhouse.client import ClickHouseClient, QueryResult, from_url, get_client, mask_url
+It imports nothing else of the plugin (``oars_platform.connection`` wires it to the Django settings).
+"""
+
+from oars_platform.clickhouse.backends import from_url
+from oars_platform.clickhouse.client import ClickHouseClient, QueryResult, mask_url
 from oars_platform.clickhouse.errors import (
     ClickHouseConfigError,
     ClickHouseError,
@@ -16,6 +20,5 @@ __all__ = [
     "ClickHouseUnavailable",
     "QueryResult",
     "from_url",
-    "get_client",
     "mask_url",
 ]

@@ -1,4 +1,4 @@
-"""The one ClickHouse client protocol and the factory that picks a backend from a URL.
+"""The one ClickHouse client protocol, and ClickHouse URLs (parsed, validated, masked).
 
 SQL everywhere in the plugin uses ClickHouse's typed placeholders, ``{name:Type}``, with values passed in a dict:
 values are never formatted into SQL text. Identifiers (database and table names) come from validated settings and
@@ -13,11 +13,11 @@ Backends:
 
 from __future__ import annotations
 
-import threading
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from oars_platform.clickhouse.errors import ClickHouseConfigError
 
@@ -87,21 +87,28 @@ _TRUE = {"1", "true", "yes", "on"}
 
 
 def parse_url(url: str) -> ClickHouseURL:
-    """Parse ``url`` or raise ClickHouseConfigError saying what is wrong (never echoing the password)."""
+    """Parse ``url`` or raise ClickHouseConfigError saying what is wrong (never echoing the password).
+
+    The one validator of ClickHouse URLs: the settings check calls it too.
+    """
     if not url:
         raise ClickHouseConfigError("No ClickHouse URL configured (set OARS_CLICKHOUSE_URL).")
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise ClickHouseConfigError(f"A ClickHouse URL cannot hold spaces or control characters: {mask_url(url)!r}")
     parts = urlsplit(url)
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     if parts.scheme == "chdb":
-        if not parts.path or parts.path == "/":
+        if not parts.path.startswith("/") or parts.path == "/" or parts.netloc:
             raise ClickHouseConfigError(
-                f"An embedded ClickHouse URL needs a path, e.g. chdb:///var/oars: {mask_url(url)}"
+                f"An embedded ClickHouse URL needs a path, an absolute one, e.g. chdb:///var/oars: {mask_url(url)}"
             )
         return ClickHouseURL(scheme="chdb", path=parts.path, options=query)
     if parts.scheme not in ("clickhouse", "clickhouses"):
         raise ClickHouseConfigError(
             f"Unsupported ClickHouse URL scheme {parts.scheme!r}: use clickhouse://, clickhouses:// or chdb:///path."
         )
+    if not parts.hostname:
+        raise ClickHouseConfigError(f"A ClickHouse server URL needs a host: {mask_url(url)}")
     secure = parts.scheme == "clickhouses" or query.pop("secure", "false").lower() in _TRUE
     verify = query.pop("verify", "true").lower() in _TRUE
     try:
@@ -121,54 +128,10 @@ def parse_url(url: str) -> ClickHouseURL:
     )
 
 
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``***``: the only form of a URL we ever log or show."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = f"{quote(parts.username or '', safe='')}:***@{parts.hostname or ''}"
-        if parts.port:
-            netloc += f":{parts.port}"
-        return SplitResult(parts.scheme, netloc, parts.path, parts.query, parts.fragment).geturl()
-    except ValueError:
-        return "<unparseable URL>"
+#: ``scheme://user:password@`` anywhere in a text (a URL alone, or quoted in a message).
+URL_PASSWORD = re.compile(r"(?P<scheme>(?<![\w+.-])[A-Za-z][\w+.-]{0,30}://)(?P<user>[^\s:/@]*):(?P<password>[^\s/]*)@")
 
 
-def from_url(url: str, *, connect_timeout: float = 10, send_receive_timeout: float = 300) -> ClickHouseClient:
-    """Build the client for ``url`` (imports the backend's driver only when it is used)."""
-    parsed = parse_url(url)
-    if parsed.embedded:
-        from oars_platform.clickhouse.embedded import EmbeddedClient
-
-        return EmbeddedClient.open(parsed.path)
-    from oars_platform.clickhouse.native import NativeClient
-
-    return NativeClient(
-        parsed,
-        display_url=mask_url(url),
-        connect_timeout=connect_timeout,
-        send_receive_timeout=send_receive_timeout,
-    )
-
-
-_clients: dict[tuple[str, float, float], ClickHouseClient] = {}
-_clients_lock = threading.Lock()
-
-
-def get_client() -> ClickHouseClient:
-    """The process-wide client for the configured URL (connections are reused across tasks and requests)."""
-    from oars_platform.conf import get_config
-
-    config = get_config()
-    key = (config.clickhouse_url, config.connect_timeout, config.send_receive_timeout)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            client = from_url(
-                config.clickhouse_url,
-                connect_timeout=config.connect_timeout,
-                send_receive_timeout=config.send_receive_timeout,
-            )
-            _clients[key] = client
-        return client
+def mask_url(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***``: the only form of a URL we log or show."""
+    return URL_PASSWORD.sub(lambda match: f"{match['scheme']}{match['user']}:***@", text)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.sql import identifier
-from oars_platform.conf import Databases
 
 MERGE_TREE_FAMILY = (
     "MergeTree",

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from oars_platform.clickhouse import retention
 from oars_platform.clickhouse.client import ClickHouseClient
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.ddl import CreateDatabase, CreateTable, Topology
 from oars_platform.clickhouse.migrations import Migration, load_migrations
 from oars_platform.clickhouse.sql import qualified
-from oars_platform.conf import Databases
 
 LEDGER_TABLE = "clickhouse_migrations"
 

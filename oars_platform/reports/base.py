@@ -14,9 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from oars_platform.clickhouse import ClickHouseClient, get_client
+from oars_platform.clickhouse import ClickHouseClient
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.sql import identifier
-from oars_platform.conf import Databases, get_config
+from oars_platform.conf import get_config
+from oars_platform.connection import get_client
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 FAR_FUTURE = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)

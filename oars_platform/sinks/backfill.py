@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from oars_platform.clickhouse import ClickHouseClient, get_client
+from oars_platform.clickhouse import ClickHouseClient
 from oars_platform.conf import get_config
+from oars_platform.connection import get_client
 from oars_platform.platform.learners import count_after, fetch_page
 from oars_platform.sinks.base import Sink, Stamp
 from oars_platform.sinks.writer import WriteOutcome, write_page

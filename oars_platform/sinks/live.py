@@ -13,8 +13,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from oars_platform.clickhouse import get_client
 from oars_platform.conf import get_config
+from oars_platform.connection import get_client
 from oars_platform.platform.learners import Page, fetch_learner
 from oars_platform.privacy import scrub_text
 from oars_platform.sinks.base import Sink, Stamp

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.sql import qualified
-from oars_platform.conf import Databases
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from oars_platform.clickhouse import ClickHouseClient
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.sql import qualified
-from oars_platform.conf import Databases
 from oars_platform.sinks.base import Columns, Sink
 
 RETIRED_USERS = "retired_users"

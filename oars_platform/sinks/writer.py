@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oars_platform.clickhouse import ClickHouseClient
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.sql import identifier, qualified
 from oars_platform.clickhouse.writer import insert_isolating
-from oars_platform.conf import Databases
 from oars_platform.platform.learners import Page
 from oars_platform.sinks.base import Columns, Freshness, Sink, Stamp
 from oars_platform.sinks.retired import holds_personal_data, retired_among, scrub

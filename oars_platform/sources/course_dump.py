@@ -25,10 +25,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from oars_platform.clickhouse import ClickHouseClient, ClickHouseError, get_client
+from oars_platform.clickhouse import ClickHouseClient, ClickHouseError
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.ddl import Topology
 from oars_platform.clickhouse.sql import qualified
-from oars_platform.conf import Databases, get_config
+from oars_platform.conf import get_config
+from oars_platform.connection import get_client
 from oars_platform.sources.course_rows import (
     BLOCK_DUMP_COLUMNS,
     DUMP_COLUMNS,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.ddl import CreateTable, Topology
 from oars_platform.clickhouse.migrations import MigrationError, load_migrations
 from oars_platform.clickhouse.migrator import Migrator
-from oars_platform.conf import Databases
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 DATABASES = Databases(xapi="xapi", event_sink="event_sink", oars="oars")

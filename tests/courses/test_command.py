@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 from standin.courses import CourseSpec, build_course
 from xmodule.modulestore import ModuleStoreEnum
 
-from oars_platform.clickhouse import get_client
 from oars_platform.clickhouse.sql import qualified
 from oars_platform.conf import get_config
+from oars_platform.connection import get_client
 from oars_platform.platform.modulestore import ModulestoreSource
 from oars_platform.sources.course_backfill import BackfillOptions, plan_backfill, run_backfill
 from oars_platform.sources.course_rows import BLOCK_DUMP_COLUMNS, course_rows

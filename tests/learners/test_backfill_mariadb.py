@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from oars_platform.conf import Databases
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.sinks.queries import CURRENT_ENROLLEES, CURRENT_GRADES
 
 pytestmark = pytest.mark.mysql

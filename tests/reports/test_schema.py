@@ -6,10 +6,10 @@ import datetime as dt
 import json
 import uuid
 
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.ddl import Topology
 from oars_platform.clickhouse.migrations import load_migrations
 from oars_platform.clickhouse.migrator import Migrator
-from oars_platform.conf import Databases
 from oars_platform.reports.base import Filters
 from oars_platform.reports.registry import get_report
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from standin import factories
 
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.ddl import Topology
-from oars_platform.conf import Databases
 from oars_platform.ingest import forget_users, lookups
 from oars_platform.models import DeadLetter
 from oars_platform.retirement import (

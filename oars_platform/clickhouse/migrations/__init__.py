@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.ddl import Operation, Topology
-from oars_platform.conf import Databases
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+$")
 HERE = Path(__file__).parent

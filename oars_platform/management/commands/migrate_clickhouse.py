@@ -6,11 +6,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oars_platform.clickhouse import ClickHouseError, get_client
+from oars_platform.clickhouse import ClickHouseError
 from oars_platform.clickhouse.ddl import Topology
 from oars_platform.clickhouse.migrations import Migration
 from oars_platform.clickhouse.migrator import Migrator
 from oars_platform.conf import get_config
+from oars_platform.connection import get_client
 
 
 class Command(BaseCommand):

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from oars_platform.clickhouse import ClickHouseError, get_client
+from oars_platform.clickhouse import ClickHouseError
+from oars_platform.connection import get_client
 from oars_platform.privacy import mask_secrets
 from oars_platform.status import read_status
 
