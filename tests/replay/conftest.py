@@ -48,7 +48,7 @@ def run_replay(*args: Any) -> dict[str, Any]:
     "skipped": {reason: n}, "rejected": {reason: n}, "invalid": n, "output": text}``.
     """
     out, err = StringIO(), StringIO()
-    call_command("transform_tracking_logs", *map(str, args), "--no-progress", stdout=out, stderr=err)
+    call_command("replay_tracking_logs", *map(str, args), "--no-progress", stdout=out, stderr=err)
     text = out.getvalue()
     summary: dict[str, Any] = {"skipped": {}, "rejected": {}, "output": text, "errors": err.getvalue()}
     section = None

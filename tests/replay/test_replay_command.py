@@ -1,4 +1,4 @@
-"""`transform_tracking_logs` end to end: generated and reference logs into the embedded engine, summaries exact."""
+"""`replay_tracking_logs` end to end: generated and reference logs into the embedded engine, summaries exact."""
 
 from __future__ import annotations
 

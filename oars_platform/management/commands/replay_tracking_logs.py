@@ -1,4 +1,4 @@
-"""``./manage.py lms transform_tracking_logs PATH...``: load a site's history from its tracking logs.
+"""``./manage.py lms replay_tracking_logs PATH...``: load a site's history from its tracking logs.
 
 Argument parsing, the progress bar and the closing summary live here; the work is ``oars_platform.replay``.
 """
