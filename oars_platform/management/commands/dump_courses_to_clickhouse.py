@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from oars_platform.management.base import OarsCommand
 from oars_platform.sources.course_backfill import BackfillOptions, BackfillSummary, plan_backfill, run_backfill
 from oars_platform.sources.course_structure import CourseSource
 
@@ -20,7 +21,18 @@ def _time(value: str) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-class Command(BaseCommand):
+def _check_keys(keys: list[str], option: str) -> None:
+    """Refuse a malformed key before any work (it would otherwise count as a course that failed to dump)."""
+    from oars_platform.platform.courses import InvalidCourseKey, check_course_key
+
+    for key in keys:
+        try:
+            check_course_key(key)
+        except InvalidCourseKey as exc:
+            raise CommandError(f"{option}: {exc}") from None
+
+
+class Command(OarsCommand):
     """Plan with one ClickHouse query, dump in-process (or fan out to Celery), print a summary."""
 
     help = (
@@ -71,6 +83,8 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be a positive number of blocks")
         if options["olx"] and options["via_celery"]:
             raise CommandError("--olx reads files on this machine: it cannot be combined with --via-celery")
+        _check_keys(options["courses"], "--courses")
+        _check_keys(options["courses_to_skip"], "--courses-to-skip")
         started = dt.datetime.now(dt.UTC)
         source = self._source(options["olx"])
         backfill = BackfillOptions(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from oars_platform.clickhouse import ClickHouseError
+from oars_platform.management.base import OarsCommand
 from oars_platform.privacy import scrub_text
 from oars_platform.sinks import SINKS
 from oars_platform.sinks.backfill import DEFAULT_BATCH_SIZE, BackfillOptions, BackfillSummary, PIIDisabled, backfill
@@ -49,7 +50,7 @@ class Progress:
             self.bar.close()
 
 
-class Command(BaseCommand):
+class Command(OarsCommand):
     """Argument parsing, progress and the summary; the work is :func:`oars_platform.sinks.backfill.backfill`."""
 
     help = (
