@@ -161,7 +161,8 @@ def _play_video(index: int = 0) -> dict:
         "event_source": "browser",
         "time": (dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC) + dt.timedelta(seconds=index)).isoformat(),
         "context": {"user_id": 1 + index % 20, "course_id": COURSE_ID, "org_id": "edX", "path": "/event"},
-        "event": json.dumps({"id": "0b9e39477cf34507a7a48f74be381fdd", "currentTime": index, "code": "html5"}),
+        "event": json.dumps({"id": "0b9e39477cf34507a7a48f74be381fdd", "currentTime": index, "duration": 300.0,
+                             "code": "html5"}),
         "page": None,
         "username": "",
     }
