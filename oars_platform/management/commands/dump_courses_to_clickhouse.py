@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from django.core.management.base import CommandError
@@ -44,9 +45,18 @@ class Command(OarsCommand):
 
     def add_arguments(self, parser: Any) -> None:
         """The options; each one's help says what it changes."""
-        parser.add_argument("--courses", nargs="+", default=[], metavar="KEY", help="Dump only these course keys.")
         parser.add_argument(
-            "--courses-to-skip", nargs="+", default=[], metavar="KEY", help="Never dump these course keys."
+            "--courses", "--ids", dest="courses", nargs="+", default=[], metavar="KEY",
+            help="Dump only these course keys (--ids: platform-plugin-aspects' spelling).",
+        )
+        parser.add_argument(
+            "--courses-to-skip", "--courses_to_skip", "--ids-to-skip", "--ids_to_skip", dest="courses_to_skip",
+            nargs="+", default=[], metavar="KEY",
+            help="Never dump these course keys (the other spellings are those of Aspects' commands).",
+        )
+        parser.add_argument(
+            "--sleep-time", "--sleep_time", dest="sleep_time", type=float, default=0.0,
+            help="Seconds to pause after each course, to spare a busy modulestore (default 0; Aspects' is 1).",
         )
         parser.add_argument(
             "--force", action="store_true", help="Dump even courses unchanged since their last dump (a new version)."
@@ -60,7 +70,7 @@ class Command(OarsCommand):
         )
         parser.add_argument("--limit", type=int, help="Dump at most this many courses (after skipping).")
         parser.add_argument(
-            "--batch-size",
+            "--batch-size", "--batch_size", dest="batch_size",
             type=int,
             help="Blocks per ClickHouse insert (default OARS_COURSE_DUMP_BATCH_SIZE).",
         )
@@ -103,9 +113,12 @@ class Command(OarsCommand):
             self._queue(plan.to_dump)
             return
         with tqdm(total=len(plan.to_dump), unit="course", file=self.stderr, dynamic_ncols=True) as progress:
-            summary = run_backfill(
-                source, plan, batch_size=options["batch_size"], on_course=lambda _key: progress.update(1)
-            )
+            def on_course(_key: str) -> None:
+                progress.update(1)
+                if options["sleep_time"] > 0:
+                    time.sleep(options["sleep_time"])
+
+            summary = run_backfill(source, plan, batch_size=options["batch_size"], on_course=on_course)
         self._summarise(summary)
 
     @staticmethod
