@@ -46,7 +46,7 @@ setup(
         "cachetools>=5.3",
         "tqdm>=4.66",
         "redis[hiredis]>=5.0",
-        # `transform_tracking_logs --dry-run` validates every statement against the xAPI 1.0.3 schema.
+        # `replay_tracking_logs --dry-run` validates every statement against the xAPI 1.0.3 schema.
         "jsonschema>=4.22",
     ],
     extras_require={

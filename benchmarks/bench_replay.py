@@ -1,4 +1,4 @@
-"""End-to-end replay of a generated gzip tracking log into the embedded engine (`transform_tracking_logs`).
+"""End-to-end replay of a generated gzip tracking log into the embedded engine (`replay_tracking_logs`).
 
 Each measured replay runs in a fresh subprocess (`python -m benchmarks.bench_replay child ...`): the stand-in LMS on
 a copy of a prepared sqlite database (the corpus's learners with their xAPI external ids, and its courses), a fresh
@@ -94,7 +94,7 @@ def _child(argv: list[str]) -> dict[str, Any]:
         sampler = _SelfPeaks(get_client() if argv[5:6] == ["memory"] else None)
         start, cpu = time.perf_counter(), time.process_time()
         with open(os.devnull, "w") as sink:
-            call_command("transform_tracking_logs", *args, stdout=sink)
+            call_command("replay_tracking_logs", *args, stdout=sink)
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
         workers.stop()
         sampler.stop()

@@ -1,9 +1,11 @@
-"""Django system checks: ClickHouse configured and reachable, its schema up to date.
+"""Django system checks: ClickHouse configured and reachable, its schema up to date, Redis reachable.
 
-Two checks: the settings are validated on every ``manage.py`` run (cheap, no I/O); reaching ClickHouse and reading
-its migration ledger is a deployment check (``./manage.py lms check --deploy --tag oars``), so ordinary commands do
-not open connections (the embedded engine even allows a single process per data path). Messages name the setting
-or command that fixes the problem and show the URL masked, never the password.
+The settings are validated on every ``manage.py`` run (cheap, no I/O); reaching ClickHouse and reading its migration
+ledger, and reaching the event buffer's Redis, are deployment checks (``./manage.py lms check --deploy --tag oars``),
+so ordinary commands do not open connections (the embedded engine even allows a single process per data path).
+Every deployment check is bounded by ``OARS_CLICKHOUSE_CONNECT_TIMEOUT`` (the handshake and the queries too): a
+check that hangs on a server that accepts connections and never answers would hang a deployment. Messages name
+the setting or command that fixes the problem and show the URL masked, never the password.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def check_clickhouse(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         client = from_url(
             config.clickhouse_url,
             connect_timeout=config.connect_timeout,
-            send_receive_timeout=config.send_receive_timeout,
+            send_receive_timeout=config.connect_timeout,
         )
         client.server_version()
     except ClickHouseError as exc:
@@ -80,6 +82,8 @@ def check_clickhouse(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         changed = migrator.changed()
     except ClickHouseError as exc:
         return [checks.Error(f"Cannot read the migration ledger at {shown}: {mask_secrets(str(exc))}", id="oars.E003")]
+    finally:
+        client.close()
     messages: list[checks.CheckMessage] = []
     if pending:
         names = ", ".join(migration.name for migration in pending)
@@ -101,3 +105,26 @@ def check_clickhouse(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         )
     return messages
 
+
+
+@checks.register(TAG, deploy=True)
+def check_redis(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The event buffer's Redis answers (after the settings check passes): without it every event is dropped."""
+    from oars_platform.conf import build_config
+    from oars_platform.redis_probe import RedisUnreachable, probe_buffer
+
+    if check_settings():
+        return []  # reported by check_settings
+    config = build_config()
+    try:
+        probe_buffer(config.redis_url, config.redis_key_prefix, config.connect_timeout)
+    except RedisUnreachable as exc:
+        return [
+            checks.Error(
+                str(exc),
+                hint="Check OARS_REDIS_URL (or CELERY_BROKER_URL), the Redis server and the network: tracking "
+                "events are buffered there, and lost while it cannot be reached.",
+                id="oars.E008",
+            )
+        ]
+    return []

@@ -26,12 +26,15 @@ import gc
 import multiprocessing as mp
 import os
 import queue
+import signal
 import threading
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from oars_platform.clickhouse import ClickHouseClient, from_url
 from oars_platform.clickhouse.client import parse_url
@@ -84,6 +87,8 @@ class ReplayCounts:
     skipped: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     invalid_errors: Counter[str] = field(default_factory=Counter)
+    #: One example per skip or rejection reason, for the summary: where the line is, or which course/user.
+    examples: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,6 +106,10 @@ class ReplaySummary(ReplayCounts):
 
     files: int = 0
     file_errors: list[str] = field(default_factory=list)
+    #: Files not read as plain UTF-8, with what they were read as (``utf-16-le with BOM``).
+    encodings: dict[str, str] = field(default_factory=dict)
+    #: True when SIGINT stopped the replay: the counts are those of the lines written before it.
+    interrupted: bool = False
     transformers: set[int] = field(default_factory=set)
     writers: set[int] = field(default_factory=set)
 
@@ -114,6 +123,13 @@ class ReplaySummary(ReplayCounts):
         self.skipped.update(outcome.skipped)
         self.rejected.update(outcome.rejected)
         self.invalid_errors.update(outcome.invalid_errors)
+        for reason, example in outcome.examples.items():
+            self.examples.setdefault(reason, example)
+
+    def note(self, chunk: Chunk) -> None:
+        """Remember what a chunk's file was read as, when that is not plain UTF-8."""
+        if chunk.encoding != "utf-8":
+            self.encodings.setdefault(chunk.path, chunk.encoding)
 
 
 Progress = Callable[[int, ReplaySummary], None]
@@ -146,18 +162,21 @@ class ChunkProcessor:
         self.client = client
         self.wanted = event_filter(config)
 
-    def process(self, lines: list[bytes]) -> ChunkOutcome:
-        """Counts for ``lines``; in write mode the batch is in ClickHouse when this returns."""
+    def process(self, lines: list[bytes], path: str = "", first_line: int = 1) -> ChunkOutcome:
+        """Counts for ``lines`` (of ``path``, from line ``first_line``); written to ClickHouse in write mode."""
         outcome = ChunkOutcome(lines=len(lines), transformed_by=os.getpid())
         skipped = outcome.skipped
+        examples = outcome.examples
         wanted = self.wanted
         max_bytes = self.max_bytes
         events: list[dict[str, Any]] = []
         oversize: list[Rejection] = []
-        for line in lines:
+        for number, line in enumerate(lines, first_line):
             parsed = parse_line(line)
             if isinstance(parsed, Skip):
                 skipped[parsed] += 1
+                if parsed not in examples:
+                    examples[parsed] = f"{path} line {number}"
             elif not wanted(parsed[0]["name"]):
                 skipped[Skip.NOT_TRANSFORMED] += 1
             elif max_bytes and len(parsed[1]) > max_bytes:
@@ -173,6 +192,9 @@ class ChunkProcessor:
         outcome.transformed = outcome.events - len(result.rejections)
         outcome.statements = len({statement.id for statement in result.statements})
         outcome.rejected.update(str(rejection.reason) for rejection in result.rejections)
+        for rejection in result.rejections:
+            if str(rejection.reason) not in examples:
+                examples[str(rejection.reason)] = _rejection_example(rejection, path)
         if self.mode == WRITE:
             self._write(result, outcome)
         elif self.mode == SEND_BACK:
@@ -196,6 +218,25 @@ class ChunkProcessor:
                 outcome.invalid += 1
                 outcome.invalid_errors.update(error.split(":", 1)[0] + ": " + error.rsplit("[", 1)[-1].rstrip("]")
                                               for error in errors)
+
+
+def _rejection_example(rejection: Rejection, path: str) -> str:
+    """Which course or user a rejected event named (ids and keys only, never a name), and its file."""
+    try:
+        event = orjson.loads(rejection.raw)
+    except orjson.JSONDecodeError:
+        event = None
+    context = event.get("context") if isinstance(event, dict) else None
+    context = context if isinstance(context, dict) else {}
+    where = f" in {path}" if path else ""
+    if rejection.reason == Reason.UNKNOWN_COURSE and isinstance(context.get("course_id"), str):
+        return f"course {scrub_text(context['course_id'][:200])}{where}"
+    if rejection.reason == Reason.UNKNOWN_USER:
+        user_id = context.get("user_id")
+        if isinstance(user_id, int) and not isinstance(user_id, bool):
+            return f"user id {user_id}{where}"
+        return f"{rejection.detail}{where}"
+    return f"{rejection.event_name or 'an event'}: {scrub_text(rejection.detail)}{where}"
 
 
 def _record_write(outcome: ChunkOutcome, report: IngestReport) -> None:
@@ -233,13 +274,17 @@ def _replay(paths: list[str], config: OarsConfig, options: ReplayOptions, progre
         return summary
     if options.dry_run:
         processor = ChunkProcessor(config, process_lookups(), VALIDATE, options.source)
-        for chunk, read in chunks:
-            if isinstance(chunk, FileError):
-                _file_error(summary, chunk)
-                continue
-            summary.add(processor.process(chunk.lines))
-            if progress:
-                progress(read, summary)
+        try:
+            for chunk, read in chunks:
+                if isinstance(chunk, FileError):
+                    _file_error(summary, chunk)
+                    continue
+                summary.note(chunk)
+                summary.add(processor.process(chunk.lines, chunk.path, chunk.line))
+                if progress:
+                    progress(read, summary)
+        except KeyboardInterrupt:
+            summary.interrupted = True
         return summary
     processor = ChunkProcessor(config, process_lookups(), SEND_BACK, options.source)
     writer = _Writer(config, options.source)
@@ -255,11 +300,28 @@ def _replay(paths: list[str], config: OarsConfig, options: ReplayOptions, progre
             if isinstance(chunk, FileError):
                 _file_error(summary, chunk)
                 continue
-            writer.put(processor.process(chunk.lines), read)
+            summary.note(chunk)
+            writer.put(processor.process(chunk.lines, chunk.path, chunk.line), read)
             count(writer.finished())
+    except KeyboardInterrupt:  # what was handed to the writer is still written and counted below
+        summary.interrupted = True
     finally:
-        count(writer.close())
+        with _sigint_deferred():
+            count(writer.close())
     return summary
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Let the writer finish its queued batches before a second Ctrl-C stops the process (counts stay true)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class _Writer:
@@ -434,6 +496,7 @@ class _ParentFetchers:
 def _worker_main(worker: int, config: OarsConfig, mode: str, source: str, tasks: Any, results: Any,
                  replies: Any) -> None:
     """A worker process: take chunks until the ``None`` sentinel; report each outcome, or the first failure."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     try:
         fetchers = _ParentFetchers(worker, results, replies)
         lookups = CachedLookups(fetchers.fetch_actors, fetchers.fetch_course_names,
@@ -445,8 +508,8 @@ def _worker_main(worker: int, config: OarsConfig, mode: str, source: str, tasks:
                               send_receive_timeout=config.send_receive_timeout)
         processor = ChunkProcessor(config, lookups, mode, source, client)
         while (task := tasks.get()) is not None:
-            index, lines = task
-            results.put(("done", worker, index, processor.process(lines)))
+            index, lines, path, first_line = task
+            results.put(("done", worker, index, processor.process(lines, path, first_line)))
         if client is not None:
             client.close()
     except BaseException:  # a worker must always report, or the parent would wait forever
@@ -500,6 +563,8 @@ class _ParallelReplay:
                 tasks.put(None)
             for process in workers:
                 process.join()
+        except KeyboardInterrupt:  # chunks still in the workers are dropped: neither written nor counted
+            self.summary.interrupted = True
         finally:
             for process in workers:
                 if process.is_alive():
@@ -508,7 +573,8 @@ class _ParallelReplay:
             for channel in (tasks, results, *replies):  # never hang at exit on a pipe nobody reads any more
                 channel.cancel_join_thread()
             if self.writer is not None:
-                self._count(self.writer.close())
+                with _sigint_deferred():
+                    self._count(self.writer.close())
 
     def _loop(self, chunks: Iterator[tuple[Chunk | FileError, int]], tasks: Any, results: Any, replies: list[Any],
               workers: list[Any]) -> None:
@@ -526,7 +592,8 @@ class _ParallelReplay:
                 if isinstance(chunk, FileError):
                     _file_error(self.summary, chunk)
                     continue
-                tasks.put((index, chunk.lines))
+                self.summary.note(chunk)
+                tasks.put((index, chunk.lines, chunk.path, chunk.line))
                 self.read[index] = read
                 index += 1
                 pending += 1

@@ -1,4 +1,10 @@
-"""Pipeline status for operators: the facts behind ``oars_status`` and the instance dashboard."""
+"""Pipeline status for operators: the facts behind ``oars_status`` and the instance dashboard.
+
+Lag is how long the oldest event received and not yet stored has waited in the buffer, measured on Redis's clock
+(``redis_probe``): emission times come from the producers' clocks, and one producer stamping events two hours
+ahead made "newest received minus newest emitted" read 0 while a backlog grew. Emission times in the future are
+reported as such (``future_seconds``), not folded into the lag.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +26,18 @@ class PipelineStatus:
     last_event_time: dt.datetime | None = None
     last_received_at: dt.datetime | None = None
     lag_seconds: float | None = None
+    future_seconds: float | None = None
     queue_depth: int | None = None
     dead_letters: int | None = None
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
     statements_by_event: dict[str, int] = field(default_factory=dict)
+    pending_migrations: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        """Every source answered and the schema is current: what a monitoring probe of ``oars_status`` checks."""
+        return not self.errors and not self.pending_migrations
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (datetimes as ISO strings)."""
@@ -54,13 +67,38 @@ def read_status(client: ClickHouseClient) -> PipelineStatus:
                 status.quarantine_by_reason[outcome] = status.quarantine_by_reason.get(outcome, 0) + int(events)
             if status.last_received_at is None or received > status.last_received_at:
                 status.last_received_at = received
-        if status.last_event_time is not None and status.last_received_at is not None:
-            status.lag_seconds = max(0.0, (status.last_received_at - status.last_event_time).total_seconds())
+        if status.last_event_time is not None:
+            ahead = (status.last_event_time - dt.datetime.now(dt.UTC)).total_seconds()
+            status.future_seconds = ahead if ahead > FUTURE_TOLERANCE_SECONDS else None
     except ClickHouseError as exc:
-        status.errors.append(f"clickhouse: {mask_secrets(str(exc))}")
+        status.errors.append(f"clickhouse: {_one_line(mask_secrets(str(exc)))}")
+    _read_schema(client, status)
     status.dead_letters = _dead_letters(status)
-    status.queue_depth = _queue_depth(status)
+    _read_buffer(status)
     return status
+
+
+#: Emission times up to this far ahead of this host's clock are ordinary skew, not worth a warning.
+FUTURE_TOLERANCE_SECONDS = 60.0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _read_schema(client: ClickHouseClient, status: PipelineStatus) -> None:
+    """Names of migrations the code has and ClickHouse has not applied (the schema is behind)."""
+    from oars_platform.clickhouse.ddl import Topology
+    from oars_platform.clickhouse.migrator import Migrator
+
+    config = get_config()
+    try:
+        pending = Migrator(client, config.databases, Topology(config.cluster)).pending()
+    except ClickHouseError as exc:
+        if not status.errors:
+            status.errors.append(f"clickhouse: {_one_line(mask_secrets(str(exc)))}")
+        return
+    status.pending_migrations = [migration.name for migration in pending]
 
 
 def _dead_letters(status: PipelineStatus) -> int | None:
@@ -73,12 +111,18 @@ def _dead_letters(status: PipelineStatus) -> int | None:
         return None
 
 
-def _queue_depth(status: PipelineStatus) -> int | None:
-    """Events waiting in the durable buffer (the Redis stream), including those being processed."""
-    from oars_platform.buffer import get_buffer
+def _read_buffer(status: PipelineStatus) -> None:
+    """Events waiting in the durable buffer (including those being processed) and how long the oldest has waited."""
+    from oars_platform.redis_probe import RedisUnreachable, probe_buffer
 
+    config = get_config()
+    if not config.redis_url:
+        status.errors.append("buffer: no Redis configured (OARS_REDIS_URL)")
+        return
     try:
-        return get_buffer().depth()
-    except Exception as exc:  # Redis down or not configured
-        status.errors.append(f"buffer: {type(exc).__name__}")
-        return None
+        state = probe_buffer(config.redis_url, config.redis_key_prefix, config.connect_timeout)
+    except RedisUnreachable as exc:
+        status.errors.append(f"buffer: {exc}")
+        return
+    status.queue_depth = state.depth
+    status.lag_seconds = state.oldest_age_seconds

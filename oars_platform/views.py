@@ -10,6 +10,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseForbidden,
+    HttpResponseNotFound,
     JsonResponse,
 )
 from django.shortcuts import render
@@ -44,6 +45,17 @@ def health(request: HttpRequest) -> JsonResponse:
 NOT_FOUND = {"detail": "Not found."}
 
 
+def _invalid_course_key(course_key: str) -> HttpResponse | None:
+    """A 404 saying "invalid course key" for text that is not one (it reveals nothing about any course)."""
+    from oars_platform.platform.courses import InvalidCourseKey, check_course_key
+
+    try:
+        check_course_key(course_key)
+    except InvalidCourseKey as exc:
+        return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
+    return None
+
+
 def _dates(request: HttpRequest) -> tuple[dt.date | None, dt.date | None]:
     """``since`` / ``until`` query parameters as dates (ValueError when malformed)."""
     since, until = request.GET.get("since", ""), request.GET.get("until", "")
@@ -59,6 +71,8 @@ def _course_name(course_key: str) -> str:
 @require_GET
 def course_dashboard(request: HttpRequest, course_key: str) -> HttpResponse:
     """The course dashboard, for the course's staff and instructors and global staff (LMS and Studio)."""
+    if (invalid := _invalid_course_key(course_key)) is not None:
+        return invalid
     if not can_view_course(request.user, course_key):
         raise Http404("Not found.")
     try:
@@ -109,6 +123,8 @@ def _report_json(request: HttpRequest, report_name: str, scope: str, course_key:
 @require_GET
 def course_report_data(request: HttpRequest, course_key: str, report_name: str) -> HttpResponse:
     """One course report as JSON (columns and rows), with the course dashboard's permission check."""
+    if (invalid := _invalid_course_key(course_key)) is not None:
+        return JsonResponse({"detail": invalid.content.decode()}, status=404)
     if not can_view_course(request.user, course_key):
         return JsonResponse(NOT_FOUND, status=404)
     return _report_json(request, report_name, "course", course_key)

@@ -8,14 +8,23 @@ which measured several times faster than a text payload on this engine.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import fcntl
+import os
 import re
+import tempfile
 import threading
 import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from oars_platform.clickhouse.client import Params, QueryResult
-from oars_platform.clickhouse.errors import ClickHouseConfigError, ClickHouseQueryError, without_values
+from oars_platform.clickhouse.errors import (
+    ClickHouseConfigError,
+    ClickHouseQueryError,
+    ClickHouseUnavailable,
+    without_values,
+)
 from oars_platform.clickhouse.sql import column_list, identifier, split_qualified
 
 _CODE = re.compile(r"Code: (\d+)\.")
@@ -65,7 +74,13 @@ class EmbeddedClient:
         self.path = path
         self.display_url = f"chdb://{path}"
         self._lock = threading.Lock()
-        self._session = session.Session(path)
+        check_data_path(path)
+        try:
+            self._session = session.Session(path)
+        except Exception as exc:  # another process won the race since the check, or chdb failed in its own way
+            check_data_path(path)
+            first = " ".join(str(exc).split("Stack trace:")[0].split())
+            raise ClickHouseUnavailable(f"The embedded engine could not open {path}: {first}") from None
         self._column_types: dict[tuple[str, str], dict[str, str]] = {}
 
     @classmethod
@@ -157,6 +172,49 @@ class EmbeddedClient:
 
     def close(self) -> None:
         """Nothing to do: the engine lives as long as the process (chdb cannot reopen another path)."""
+
+
+class EngineInUse(ClickHouseUnavailable):
+    """Another process holds the embedded engine's directory (chdb allows one process per data path)."""
+
+
+def check_data_path(path: str) -> None:
+    """Refuse, in one line, a data directory chdb could not use, before chdb tries.
+
+    chdb's own failure for both cases is a ``BAD_ARGUMENTS`` runtime error after printing ClickHouse's message (and,
+    for a directory it cannot create, a C++ stack) on the process's stderr. ClickHouse holds an exclusive ``flock``
+    on ``<path>/status`` while an engine runs there and writes its pid into that file, so a lock we cannot take
+    names the process to stop. A stale status file (a killed process) is not locked and does not count.
+    """
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ClickHouseConfigError(
+            f"The embedded engine's directory {path} is not writable ({exc.strerror or type(exc).__name__}): "
+            "fix its permissions or set OARS_CLICKHOUSE_URL to another chdb:///path"
+        ) from None
+    status = os.path.join(path, "status")
+    try:
+        fd = os.open(status, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+                raise
+            match = re.search(rb"PID: (\d+)", os.pread(fd, 256, 0))
+            pid = match.group(1).decode() if match else "unknown"
+            raise EngineInUse(
+                f"The embedded engine's directory {path} is used by another process (pid {pid}): stop it or use a "
+                "ClickHouse server (OARS_CLICKHOUSE_URL=clickhouse://...)"
+            ) from None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _query_error(exc: Exception) -> ClickHouseQueryError:

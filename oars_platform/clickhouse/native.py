@@ -8,6 +8,7 @@ driver otherwise (only the old servers used for wire-contract tests).
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import threading
@@ -32,6 +33,19 @@ _UNAVAILABLE = (
     OSError,
 )
 
+
+class _WithoutDriverTraceback(logging.Filter):
+    """Drop the driver's "Failed to connect" warning and its traceback: our ClickHouseUnavailable says it in one line.
+
+    clickhouse-driver logs every failed connection attempt with ``exc_info``, so a command run against a server
+    that is down printed a traceback before its own clean message.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to connect")
+
+
+logging.getLogger("clickhouse_driver.connection").addFilter(_WithoutDriverTraceback())
 
 _IN_ARRAY = re.compile(r"\bIN\s*\{(\w+):Array\(", re.IGNORECASE)
 
@@ -62,6 +76,8 @@ class NativeClient:
     ) -> None:
         self.display_url = display_url
         self._lock = threading.Lock()
+        self._connect_timeout = connect_timeout
+        self._send_receive_timeout = send_receive_timeout
         self._client = Client(
             host=url.host,
             port=url.port,
@@ -84,6 +100,24 @@ class NativeClient:
             self._client.execute("SELECT 1")  # connects; the handshake tells us the server's protocol revision
         return connection.server_info.used_revision >= defines.DBMS_MIN_PROTOCOL_VERSION_WITH_PARAMETERS
 
+    def _connect(self) -> None:
+        """Open the connection, the protocol handshake included, within the connect timeout.
+
+        The driver bounds only the TCP connect by ``connect_timeout``; it waits for the server's hello with the
+        query timeout, so a port that accepts connections and never answers held a caller for
+        ``send_receive_timeout`` (300 s by default). Queries keep the long timeout once the handshake is done.
+        """
+        connection = self._client.connection
+        if connection.connected:
+            return
+        connection.send_receive_timeout = self._connect_timeout
+        try:
+            connection.connect()
+        finally:
+            connection.send_receive_timeout = self._send_receive_timeout
+        if connection.socket is not None:
+            connection.socket.settimeout(self._send_receive_timeout)
+
     def _call(self, what: str, call: Callable[[], Any]) -> Any:
         """Run ``call`` under the lock, with our typed errors.
 
@@ -96,6 +130,7 @@ class NativeClient:
             while True:
                 was_connected = self._client.connection.connected
                 try:
+                    self._connect()
                     return call()
                 except driver_errors.ServerException as exc:
                     raise ClickHouseQueryError(_first_line(exc.message), code=exc.code) from None
@@ -104,7 +139,9 @@ class NativeClient:
                     if retry_allowed and was_connected:
                         retry_allowed = False
                         continue
-                    raise ClickHouseUnavailable(f"ClickHouse at {self.display_url} is unreachable: {exc}") from None
+                    raise ClickHouseUnavailable(
+                        f"ClickHouse at {self.display_url} is unreachable: {_unreachable(exc)}"
+                    ) from None
                 except (driver_errors.Error, TypeError, ValueError) as exc:
                     raise ClickHouseQueryError(f"{what} failed: {exc}") from None
 
@@ -149,6 +186,13 @@ class NativeClient:
         """Close the connection (the next call opens a new one)."""
         with self._lock:
             self._client.disconnect()
+
+
+def _unreachable(exc: BaseException) -> str:
+    """Why a server could not be used, in words (the driver's timeout error reads only ``Code: 209. (host:port)``)."""
+    if isinstance(exc, driver_errors.SocketTimeoutError | socket.timeout):
+        return f"no answer in time ({exc})"
+    return " ".join(_first_line(str(exc)).split()) or type(exc).__name__
 
 
 def _first_line(message: str) -> str:

@@ -6,6 +6,20 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 
+class InvalidCourseKey(ValueError):
+    """Text that is not a course key; the message says so in the words every command and view uses."""
+
+
+def check_course_key(text: str) -> str:
+    """``text`` if it parses as a course key (``course-v1:ORG+NUMBER+RUN``, CCX keys too), else InvalidCourseKey."""
+    try:
+        CourseKey.from_string(text)
+    except (InvalidKeyError, TypeError):
+        shown = str(text)[:100]
+        raise InvalidCourseKey(f"invalid course key: {shown!r} (expected course-v1:ORG+NUMBER+RUN)") from None
+    return text
+
+
 def fetch_course_names(course_ids: set[str]) -> dict[str, str]:
     """Display name per course id string; unknown or malformed ids are omitted (one query)."""
     from openedx.core.djangoapps.content.course_overviews.models import CourseOverview

@@ -165,21 +165,26 @@ def _values(source: Source, queryset: Any) -> Any:
     return queryset.annotate(**annotations).values_list(*paths) if annotations else queryset.values_list(*paths)
 
 
-def fetch_page(source_name: str, after_pk: int, limit: int, ids: Sequence[int] | None = None) -> Page:
-    """Up to ``limit`` rows with ``pk > after_pk`` in key order (only ``ids`` when given): one indexed query."""
+def fetch_page(source_name: str, after_pk: int, limit: int, ids: Sequence[int] | None = None,
+               skip: Sequence[int] = ()) -> Page:
+    """Up to ``limit`` rows with ``pk > after_pk`` in key order (only ``ids`` when given, never ``skip``)."""
     source = SOURCES[source_name]
     queryset = _model(source).objects.filter(pk__gt=after_pk)
     if ids is not None:
         queryset = queryset.filter(pk__in=list(ids))
+    if skip:
+        queryset = queryset.exclude(pk__in=list(skip))
     rows = list(_values(source, queryset.order_by("pk"))[:limit])
     return Page(source.names, rows)
 
 
-def count_after(source_name: str, after_pk: int, ids: Sequence[int] | None = None) -> int:
+def count_after(source_name: str, after_pk: int, ids: Sequence[int] | None = None, skip: Sequence[int] = ()) -> int:
     """How many rows a backfill from ``after_pk`` will read (for the progress bar's total)."""
     queryset = _model(SOURCES[source_name]).objects.filter(pk__gt=after_pk)
     if ids is not None:
         queryset = queryset.filter(pk__in=list(ids))
+    if skip:
+        queryset = queryset.exclude(pk__in=list(skip))
     return queryset.count()
 
 

@@ -6,8 +6,8 @@ statements, which include mode changes), unenrollments (*unregistered*) and acti
 
 ``instance_summary`` (facts, not a time series): live courses and orgs (from ``courses_current``), the newest
 statement stored (``max(emission_time)``), and from :mod:`oars_platform.status` the last batch received, pipeline
-lag (received time minus newest emission time), events waiting in the buffer, dead letters not replayed and
-quarantined events by reason.
+lag (how long the oldest event waiting in the buffer has waited, on Redis's clock), events waiting in the buffer,
+dead letters not replayed and quarantined events by reason.
 """
 
 from __future__ import annotations

@@ -38,6 +38,8 @@ class BackfillOptions:
     limit: int | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
     force: bool = False
+    skip_ids: Sequence[int] = ()
+    sleep_seconds: float = 0.0  # pause after each page (platform-plugin-aspects' --sleep_time), to spare the database
 
 
 @dataclass
@@ -102,7 +104,7 @@ def backfill(
         )
     client = client or get_client()
     after, resumed = start_point(sink, options)
-    total = count_after(sink.source, after, options.ids)
+    total = count_after(sink.source, after, options.ids, options.skip_ids)
     if options.limit is not None:
         total = min(total, options.limit)
     summary = BackfillSummary(sink=sink.name, started_after=after, resumed=resumed, total=total, last_pk=after)
@@ -114,7 +116,7 @@ def backfill(
     while remaining is None or remaining > 0:
         size = options.batch_size if remaining is None else min(options.batch_size, remaining)
         stamp = Stamp.now()
-        page = fetch_page(sink.source, summary.last_pk, size, options.ids)
+        page = fetch_page(sink.source, summary.last_pk, size, options.ids, options.skip_ids)
         if not page.rows:
             summary.completed = True
             break
@@ -130,6 +132,8 @@ def backfill(
         if len(page.rows) < size:
             summary.completed = True
             break
+        if options.sleep_seconds:
+            time.sleep(options.sleep_seconds)
     summary.seconds = time.perf_counter() - started
     if track:
         _save_checkpoint(sink, summary.last_pk, summary.completed, summary.outcome.written)

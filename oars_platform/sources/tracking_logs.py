@@ -11,6 +11,7 @@ number of lines; nothing holds more than one chunk per consumer.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import os
 import zlib
@@ -30,7 +31,8 @@ class Skip(StrEnum):
     """Why a line is not handed to the transform. Stable values: the command's summary prints them."""
 
     BLANK = "blank"  # empty or whitespace only
-    NOT_JSON = "not_json"  # no JSON object in the line (garbage, a truncated write, invalid UTF-8)
+    NOT_JSON = "not_json"  # no JSON object in the line (garbage, a truncated write)
+    NOT_UTF8 = "not_utf8"  # the line is not valid UTF-8 (a file written in another encoding, or damaged)
     NO_NAME = "no_name"  # a JSON object without a usable `name` (very old logs have only `event_type`)
     NOT_TRANSFORMED = "not_transformed"  # an event we do not transform (page views when off, unknown names)
     UNREADABLE_FILE = "unreadable_file"  # a file that cannot be opened, or a corrupt/truncated gzip stream
@@ -49,6 +51,8 @@ class Chunk:
     end: int
     lines: list[bytes]
     read_to: int
+    line: int = 1  # the number of the chunk's first line in its file (1-based), for messages
+    encoding: str = "utf-8"  # what the file was read as (UTF-16 logs are decoded; offsets are then UTF-8's)
 
 
 @dataclass(slots=True)
@@ -89,6 +93,67 @@ def is_gzip(path: str | os.PathLike[str]) -> bool:
         return handle.read(2) == GZIP_MAGIC
 
 
+#: Byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def detect_encoding(head: bytes) -> tuple[str, int]:
+    """The encoding of a log from its first bytes, and the length of its byte-order mark.
+
+    Tracking logs are UTF-8; a log saved by an editor or a Windows tool may be UTF-16 (with or without a BOM) or
+    carry a UTF-8 BOM. UTF-16/32 without a BOM is recognised by the zero bytes around the first ASCII characters
+    (every tracking event starts with ``{"``).
+    """
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding, len(bom)
+    if len(head) >= 4 and head[0] and not head[1] and not head[2] and not head[3]:
+        return "utf-32-le", 0
+    if len(head) >= 4 and not head[0] and not head[1] and not head[2] and head[3]:
+        return "utf-32-be", 0
+    if len(head) >= 2 and head[0] and not head[1]:
+        return "utf-16-le", 0
+    if len(head) >= 2 and not head[0] and head[1]:
+        return "utf-16-be", 0
+    return "utf-8", 0
+
+
+def _as_utf8(blocks: Iterator[bytes], found: list[str]) -> Iterator[bytes]:
+    """``blocks`` as UTF-8: a UTF-8 BOM dropped, UTF-16/32 decoded and re-encoded; ``found`` gets the encoding."""
+    first = b""
+    for block in blocks:
+        first += block
+        if len(first) >= 4:
+            break
+    encoding, bom = detect_encoding(first)
+    found.append(encoding if not bom else f"{encoding} with BOM")
+    if encoding == "utf-8":
+        if first[bom:]:
+            yield first[bom:]
+        yield from blocks
+        return
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    for block in _chain(first[bom:], blocks):
+        text = decoder.decode(block)
+        if text:
+            yield text.encode("utf-8")
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail.encode("utf-8")
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest
+
+
 class _Source:
     """An open log file read in large blocks: plain bytes, or gzip (any number of members) decompressed on the fly.
 
@@ -101,6 +166,8 @@ class _Source:
         self.gzip = self.raw.read(2) == GZIP_MAGIC
         self.raw.seek(0)
         self.inflater = zlib.decompressobj(wbits=31) if self.gzip else None
+        self.encodings: list[str] = []  # filled by _as_utf8 once the first bytes are read
+        self.lines = 0  # lines cut into chunks so far
 
     def disk_position(self) -> int:
         """Bytes of the file on disk consumed so far."""
@@ -155,7 +222,7 @@ def iter_chunks(path: str | os.PathLike[str], lines_per_chunk: int, max_lines: i
     tail = b""
     try:
         try:
-            for block in source.blocks():
+            for block in _as_utf8(source.blocks(), source.encodings):
                 lines = (tail + block).split(b"\n")
                 tail = lines.pop()
                 pending.extend(lines)
@@ -191,7 +258,10 @@ def _cut(name: str, pending: list[bytes], size: int, offset: int, remaining: int
     lines = pending[:size]
     end = offset + sum(map(len, lines)) + len(lines)
     left = remaining - len(lines) if remaining >= 0 else -1
-    return Chunk(name, offset, end, lines, source.disk_position()), end, left
+    chunk = Chunk(name, offset, end, lines, source.disk_position(), source.lines + 1,
+                  source.encodings[0] if source.encodings else "utf-8")
+    source.lines += len(lines)
+    return chunk, end, left
 
 
 def parse_line(line: bytes) -> tuple[dict[str, Any], bytes] | Skip:
@@ -220,13 +290,21 @@ def parse_line(line: bytes) -> tuple[dict[str, Any], bytes] | Skip:
         try:
             event = orjson.loads(text)
         except orjson.JSONDecodeError:
-            return Skip.NOT_JSON
+            return Skip.NOT_UTF8 if not _is_utf8(text) else Skip.NOT_JSON
     if type(event) is not dict:
         return Skip.NOT_JSON
     name = event.get("name")
     if type(name) is not str or not name:
         return Skip.NO_NAME
     return event, text
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_events(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any] | Skip]]:
@@ -242,4 +320,7 @@ def read_events(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, A
             offset += len(line) + 1
 
 
-__all__ = ["Chunk", "FileError", "Skip", "expand_paths", "is_gzip", "iter_chunks", "parse_line", "read_events"]
+__all__ = [
+    "Chunk", "FileError", "Skip", "detect_encoding", "expand_paths", "is_gzip", "iter_chunks", "parse_line",
+    "read_events",
+]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from opaque_keys.edx.keys import CourseKey
 
 from benchmarks.corpus import Corpus, generate
@@ -41,16 +42,24 @@ def corpus_world(db) -> Iterator[Corpus]:
 _LINE = re.compile(r"^(\s*)([^:]+): (\d+)")
 
 
-def run_replay(*args: Any) -> dict[str, Any]:
+def run_replay(*args: Any, fails: bool = False) -> dict[str, Any]:
     """Run the command (no progress bar) and read its summary back as numbers.
 
+    ``fails``: the command must end with an error (its message is in ``errors``); otherwise its error is raised.
     Returns ``{"lines": n, "transformed": n, "events": n, "statements": n, "written": n,
     "skipped": {reason: n}, "rejected": {reason: n}, "invalid": n, "output": text}``.
     """
     out, err = StringIO(), StringIO()
-    call_command("transform_tracking_logs", *map(str, args), "--no-progress", stdout=out, stderr=err)
+    error = ""
+    try:
+        call_command("replay_tracking_logs", *map(str, args), "--no-progress", stdout=out, stderr=err)
+    except CommandError as exc:  # the command's non-zero exit
+        if not fails:
+            raise
+        error = str(exc)
+    assert error or not fails, "the command was expected to fail"
     text = out.getvalue()
-    summary: dict[str, Any] = {"skipped": {}, "rejected": {}, "output": text, "errors": err.getvalue()}
+    summary: dict[str, Any] = {"skipped": {}, "rejected": {}, "output": text, "errors": err.getvalue() + error}
     section = None
     for line in text.splitlines():
         if line.startswith("Lines read: "):
@@ -69,7 +78,9 @@ def run_replay(*args: Any) -> dict[str, Any]:
         elif line.startswith("Invalid statements: "):
             summary["invalid"] = int(line.split(": ")[1])
             section = None
-        elif line.startswith("  ") and section:
+        elif not line.startswith("  "):
+            section = None
+        elif section:
             match = _LINE.match(line)
             assert match, line
             summary[section][match.group(2)] = int(match.group(3))

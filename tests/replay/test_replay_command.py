@@ -1,4 +1,4 @@
-"""`transform_tracking_logs` end to end: generated and reference logs into the embedded engine, summaries exact."""
+"""`replay_tracking_logs` end to end: generated and reference logs into the embedded engine, summaries exact."""
 
 from __future__ import annotations
 
@@ -187,10 +187,11 @@ def test_a_truncated_gzip_file_is_reported_and_the_run_goes_on(clickhouse, corpu
     (tmp_path / "a.log.gz").write_bytes(data[: len(data) // 2])
     write_tracking_log(tmp_path / "b.log", corpus_world.events[100:130])
 
-    summary = run_replay(tmp_path)
+    summary = run_replay(tmp_path, fails=True)
 
     assert summary["skipped"].get("unreadable_file") == 1
-    assert "a.log.gz" in summary["errors"]
+    assert "a.log.gz: unreadable after byte" in summary["output"]
+    assert "1 file(s) could not be read completely" in summary["errors"]
     assert expected_ids(corpus_world.events[100:130]) <= set(stored(clickhouse))
     assert 0 < summary["lines"] < 130
 

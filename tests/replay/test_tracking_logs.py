@@ -110,7 +110,7 @@ def test_a_missing_file_is_a_file_error(tmp_path) -> None:
         (b"[1, 2]", Skip.NOT_JSON),
         (b'{"name": "x"} trailing } brace', Skip.NOT_JSON),
         (b'\xff\xfe{"name": "x"}', "x"),
-        (b'{"name": "caf\xc3\xa9", "bad": "\xff"}', Skip.NOT_JSON),
+        (b'{"name": "caf\xc3\xa9", "bad": "\xff"}', Skip.NOT_UTF8),
         (b'{"event_type": "play_video"}', Skip.NO_NAME),
         (b'{"name": null}', Skip.NO_NAME),
         (b'{"name": 3}', Skip.NO_NAME),

@@ -46,21 +46,29 @@ def test_values_that_are_not_ids_are_reported_and_the_others_retired(clickhouse,
     listing = tmp_path / "retired.txt"
     listing.write_text("alice@example.com\n-3\n")
     err = StringIO()
-    with pytest.raises(CommandError, match="3 value"):
+    with pytest.raises(CommandError, match="2 value"):
         call_command(
             "retire_users_from_clickhouse",
             "--user-ids",
-            f"{learners.alice.id},x1",
+            f"{learners.alice.id}",
             "--file",
             str(listing),
             stdout=StringIO(),
             stderr=err,
         )
     assert f"{listing}:1" in err.getvalue() and f"{listing}:2" in err.getvalue()
-    assert "--user-ids value 2" in err.getvalue()
-    assert "alice" not in err.getvalue(), "where, not what: the value may be personal data"
+    assert "alice" not in err.getvalue(), "where, not what: a file's line may be personal data"
     assert personal_rows(clickhouse, learners.alice.id) == GONE
     assert personal_rows(clickhouse, learners.bob.id) == PRESENT
+
+
+def test_a_typo_in_user_ids_is_named_and_nothing_is_retired(clickhouse, learners) -> None:
+    with pytest.raises(CommandError) as error:
+        run("--user-ids", f"{learners.alice.id},x1")
+    assert str(error.value) == (
+        "--user-ids: 'x1' is not a user id (a positive integer, auth_user.id); nothing was retired"
+    )
+    assert personal_rows(clickhouse, learners.alice.id) == PRESENT
 
 
 def test_nothing_to_retire_is_an_error(clickhouse) -> None:

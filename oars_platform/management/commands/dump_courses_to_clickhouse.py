@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from oars_platform.management.base import OarsCommand
 from oars_platform.sources.course_backfill import BackfillOptions, BackfillSummary, plan_backfill, run_backfill
 from oars_platform.sources.course_structure import CourseSource
 
@@ -20,7 +22,18 @@ def _time(value: str) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-class Command(BaseCommand):
+def _check_keys(keys: list[str], option: str) -> None:
+    """Refuse a malformed key before any work (it would otherwise count as a course that failed to dump)."""
+    from oars_platform.platform.courses import InvalidCourseKey, check_course_key
+
+    for key in keys:
+        try:
+            check_course_key(key)
+        except InvalidCourseKey as exc:
+            raise CommandError(f"{option}: {exc}") from None
+
+
+class Command(OarsCommand):
     """Plan with one ClickHouse query, dump in-process (or fan out to Celery), print a summary."""
 
     help = (
@@ -32,9 +45,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         """The options; each one's help says what it changes."""
-        parser.add_argument("--courses", nargs="+", default=[], metavar="KEY", help="Dump only these course keys.")
         parser.add_argument(
-            "--courses-to-skip", nargs="+", default=[], metavar="KEY", help="Never dump these course keys."
+            "--courses", "--ids", dest="courses", nargs="+", default=[], metavar="KEY",
+            help="Dump only these course keys (--ids: platform-plugin-aspects' spelling).",
+        )
+        parser.add_argument(
+            "--courses-to-skip", "--courses_to_skip", "--ids-to-skip", "--ids_to_skip", dest="courses_to_skip",
+            nargs="+", default=[], metavar="KEY",
+            help="Never dump these course keys (the other spellings are those of Aspects' commands).",
+        )
+        parser.add_argument(
+            "--sleep-time", "--sleep_time", dest="sleep_time", type=float, default=0.0,
+            help="Seconds to pause after each course, to spare a busy modulestore (default 0; Aspects' is 1).",
         )
         parser.add_argument(
             "--force", action="store_true", help="Dump even courses unchanged since their last dump (a new version)."
@@ -48,7 +70,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--limit", type=int, help="Dump at most this many courses (after skipping).")
         parser.add_argument(
-            "--batch-size",
+            "--batch-size", "--batch_size", dest="batch_size",
             type=int,
             help="Blocks per ClickHouse insert (default OARS_COURSE_DUMP_BATCH_SIZE).",
         )
@@ -71,6 +93,8 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be a positive number of blocks")
         if options["olx"] and options["via_celery"]:
             raise CommandError("--olx reads files on this machine: it cannot be combined with --via-celery")
+        _check_keys(options["courses"], "--courses")
+        _check_keys(options["courses_to_skip"], "--courses-to-skip")
         started = dt.datetime.now(dt.UTC)
         source = self._source(options["olx"])
         backfill = BackfillOptions(
@@ -89,9 +113,12 @@ class Command(BaseCommand):
             self._queue(plan.to_dump)
             return
         with tqdm(total=len(plan.to_dump), unit="course", file=self.stderr, dynamic_ncols=True) as progress:
-            summary = run_backfill(
-                source, plan, batch_size=options["batch_size"], on_course=lambda _key: progress.update(1)
-            )
+            def on_course(_key: str) -> None:
+                progress.update(1)
+                if options["sleep_time"] > 0:
+                    time.sleep(options["sleep_time"])
+
+            summary = run_backfill(source, plan, batch_size=options["batch_size"], on_course=on_course)
         self._summarise(summary)
 
     @staticmethod

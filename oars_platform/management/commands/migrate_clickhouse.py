@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.clickhouse.ddl import Topology
@@ -12,9 +12,10 @@ from oars_platform.clickhouse.migrations import Migration
 from oars_platform.clickhouse.migrator import Migrator
 from oars_platform.conf import get_config
 from oars_platform.connection import get_client
+from oars_platform.management.base import OarsCommand
 
 
-class Command(BaseCommand):
+class Command(OarsCommand):
     """Apply the plugin's versioned ClickHouse migrations; safe to rerun."""
 
     help = (

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from oars_platform.clickhouse import ClickHouseError
+from oars_platform.management.base import OarsCommand
 from oars_platform.reports.base import FAR_FUTURE, Filters
 from oars_platform.reports.output import FORMATS, parse_bound
 from oars_platform.reports.registry import ALL, REPORTS
 
 
-class Command(BaseCommand):
+class Command(OarsCommand):
     """Print a report as a table, CSV or JSON; the definitions of its figures are in the report's docstring."""
 
     help = (
@@ -40,6 +41,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Parse the filters, run, print."""
+        if options["course"]:
+            from oars_platform.platform.courses import InvalidCourseKey, check_course_key
+
+            try:
+                check_course_key(options["course"])
+            except InvalidCourseKey as exc:
+                raise CommandError(f"--course: {exc}") from None
         try:
             filters = Filters(
                 org=options["org"],
@@ -49,6 +57,11 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(f"Bad date: {exc}") from exc
+        if filters.since >= filters.until:
+            raise CommandError(
+                f"--since ({filters.since.isoformat()}) must be before --until ({filters.until.isoformat()}): the "
+                "range [since, until) would be empty"
+            )
         report = REPORTS[options["name"]]
         try:
             result = report.run(filters)

@@ -5,21 +5,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.connection import get_client
+from oars_platform.management.base import OarsCommand, one_line
 from oars_platform.privacy import mask_secrets
-from oars_platform.status import read_status
+from oars_platform.status import PipelineStatus, read_status
 
 
-class Command(BaseCommand):
+class Command(OarsCommand):
     """Print the pipeline's health: last event, lag, queue depth, dead letters, quarantine, statements by event."""
 
     help = (
-        "Show the oars_platform pipeline status: time of the last stored event, lag between emission and storage, "
-        "Celery queue depth, dead letters waiting for replay, quarantined events per reason and statements "
-        "written per event type. The ClickHouse URL is shown with its password masked."
+        "Show the oars_platform pipeline status: time of the last stored event (flagged when a producer's clock "
+        "stamps events in the future), lag (how long the oldest event waiting in the Redis buffer has waited), "
+        "buffer depth, dead letters waiting for replay, quarantined events per reason, statements written per "
+        "event type and pending ClickHouse migrations. Exits 1 when ClickHouse or Redis cannot be read or the "
+        "schema is behind, so it can serve as a monitoring probe. The ClickHouse URL is shown with its password "
+        "masked."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -27,28 +31,51 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object instead of lines of text.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        """Read and print the status."""
+        """Read and print the status; CommandError (exit 1) unless every source answered and the schema is current."""
         try:
             client = get_client()
         except ClickHouseError as exc:
-            self.stderr.write(f"ClickHouse is not configured: {mask_secrets(str(exc))}")
-            raise SystemExit(1) from exc
+            raise CommandError(f"ClickHouse is not usable: {one_line(mask_secrets(str(exc)))}") from exc
         status = read_status(client)
         if options["json"]:
-            self.stdout.write(json.dumps(status.as_dict(), sort_keys=True))
-            return
-        self.stdout.write(f"clickhouse: {status.clickhouse}")
-        self.stdout.write(f"last event time: {status.last_event_time or 'none yet'}")
-        self.stdout.write(f"last received at: {status.last_received_at or 'none yet'}")
-        self.stdout.write(f"lag seconds: {_fmt(status.lag_seconds)}")
-        self.stdout.write(f"queue depth: {_fmt(status.queue_depth)}")
-        self.stdout.write(f"dead letters: {_fmt(status.dead_letters)}")
+            self.stdout.write(json.dumps({**status.as_dict(), "healthy": status.healthy}, sort_keys=True))
+        else:
+            self._print(status)
+        if not status.healthy:
+            problems = list(status.errors)
+            if status.pending_migrations:
+                problems.append(f"{len(status.pending_migrations)} ClickHouse migration(s) not applied: run "
+                                "./manage.py lms migrate_clickhouse")
+            raise CommandError("; ".join(problems))
+
+    def _print(self, status: PipelineStatus) -> None:
+        out = self.stdout.write
+        out(f"clickhouse: {status.clickhouse}")
+        last = str(status.last_event_time or "none yet")
+        if status.future_seconds is not None:
+            last += (f" (in the future by {_duration(status.future_seconds)}: a producer's clock is ahead; lag is "
+                     "measured on the buffer, not from these times)")
+        out(f"last event time: {last}")
+        out(f"last received at: {status.last_received_at or 'none yet'}")
+        out(f"lag seconds: {_fmt(status.lag_seconds)} (how long the oldest event waiting in the buffer has waited)")
+        out(f"queue depth: {_fmt(status.queue_depth)}")
+        out(f"dead letters: {_fmt(status.dead_letters)}")
         for reason, count in sorted(status.quarantine_by_reason.items()):
-            self.stdout.write(f"quarantined {reason}: {count}")
+            out(f"quarantined {reason}: {count}")
         for name, count in sorted(status.statements_by_event.items(), key=lambda item: (-item[1], item[0])):
-            self.stdout.write(f"statements {name}: {count}")
+            out(f"statements {name}: {count}")
+        for name in status.pending_migrations:
+            out(f"pending migration: {name}")
         for error in status.errors:
-            self.stdout.write(f"error: {error}")
+            out(f"error: {error}")
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds:.0f} s"
 
 
 def _fmt(value: Any) -> str:

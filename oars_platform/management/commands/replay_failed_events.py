@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.ingest import ingest
+from oars_platform.management.base import OarsCommand
 from oars_platform.models import DeadLetter
 
 
-class Command(BaseCommand):
+class Command(OarsCommand):
     """Replay dead letters in creation order; each one is marked replayed only after its events were written."""
 
     help = (

@@ -11,10 +11,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from oars_platform.clickhouse import ClickHouseError
+from oars_platform.management.base import OarsCommand
+from oars_platform.privacy import scrub_text
 from oars_platform.retirement import RetirementIncomplete, retire_users, user_ids_from
 
 DEFAULT_BATCH_SIZE = 100
@@ -34,7 +36,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-class Command(BaseCommand):
+class Command(OarsCommand):
     """Argument parsing, batches, progress and the summary."""
 
     help = (
@@ -143,8 +145,14 @@ class Command(BaseCommand):
                 bad.append(where)
 
         values = [value for group in options["user_ids"] for value in group.split(",") if value.strip()]
-        for number, value in enumerate(values, 1):
-            take(value, f"--user-ids value {number}")
+        for value in values:  # typed by the operator: a typo stops the run before anything is retired
+            try:
+                ids.extend(user_ids_from([value]))
+            except ValueError:
+                raise CommandError(
+                    f"--user-ids: {scrub_text(value.strip()[:40])!r} is not a user id (a positive integer, "
+                    "auth_user.id); nothing was retired"
+                ) from None
         for path in options["file"]:
             try:
                 lines = path.read_text().splitlines()

@@ -1,4 +1,7 @@
-"""``./manage.py lms transform_tracking_logs PATH...``: load a site's history from its tracking logs.
+"""``./manage.py lms replay_tracking_logs PATH...``: load a site's history from its tracking logs.
+
+Named ``replay_`` and not ``transform_``: event-routing-backends installs a ``transform_tracking_logs`` with other
+options, and on a site with both, app order would decide which one runs.
 
 Argument parsing, the progress bar and the closing summary live here; the work is ``oars_platform.replay``.
 """
@@ -8,14 +11,37 @@ from __future__ import annotations
 import os
 import sys
 from argparse import ArgumentTypeError
+from collections import Counter
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.conf import get_config
+from oars_platform.management.base import OarsCommand, one_line
+from oars_platform.privacy import mask_secrets
 from oars_platform.replay import ReplayError, ReplayOptions, ReplaySummary, replay
-from oars_platform.sources.tracking_logs import expand_paths
+from oars_platform.sources.tracking_logs import Skip, expand_paths
+
+#: Reasons shown with an example in the summary, most frequent first.
+TOP_REASONS = 5
+#: Skips that are what a tracking log is mostly made of: no advice needed.
+EXPECTED = (Skip.NOT_TRANSFORMED, Skip.BLANK)
+QUARANTINED = "quarantined with the event in oars.quarantine (see its detail column); fix the source and replay"
+ADVICE = {
+    Skip.NOT_JSON: "lines with no JSON event (garbage, a cut-off write, another program's log); check the file "
+                   "is a tracking log",
+    Skip.NOT_UTF8: "lines that are not UTF-8; re-encode the file (iconv -f LATIN1 -t UTF-8 FILE > FILE.utf8) and "
+                   "replay it",
+    Skip.NO_NAME: "events without a name (very old logs with event_type only), which cannot be transformed",
+    Skip.UNREADABLE_FILE: "see Unreadable files above; a damaged gzip keeps the lines before the damage",
+    "unknown_course": "the course is not in this LMS (deleted, or another site's log); create or import it, "
+                      "then replay again",
+    "unknown_user": "the user is not in this LMS (deleted, another site's log) or the event is anonymous; "
+                    "replay again once the user exists",
+    "lookup_failed": "the database could not be read; rerun once it is reachable",
+    "bad_timestamp": "the event's time is missing, malformed, before 1970 or more than a day ahead; " + QUARANTINED,
+}
 
 
 def positive_int(text: str) -> int:
@@ -29,7 +55,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-class Command(BaseCommand):
+class Command(OarsCommand):
     """Replay tracking log files through the live pipeline's transform and writer."""
 
     help = (
@@ -73,7 +99,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        """Expand the paths, replay, print the summary; exit non-zero if events are waiting for a retry."""
+        """Expand the paths, replay, print the summary; exit 1 on a damaged file or failed lookups, 130 on Ctrl-C."""
         try:
             paths = [str(path) for path in expand_paths(options["paths"])]
         except FileNotFoundError as exc:
@@ -84,12 +110,22 @@ class Command(BaseCommand):
         try:
             summary = replay(paths, get_config(), replay_options, self._updater(bar) if bar else None)
         except (ReplayError, ClickHouseError) as exc:
-            raise CommandError(f"Replay stopped: {exc}. Rerun the same command: statements already written are "
-                               "not stored twice.") from exc
+            raise CommandError(f"Replay stopped: {one_line(mask_secrets(str(exc)))}. Rerun the same command: "
+                               "statements already written are not stored twice.") from exc
+        except KeyboardInterrupt:  # a second Ctrl-C, or one before the replay started
+            raise CommandError("interrupted; rerun to resume (statements already written are not stored twice)",
+                               returncode=130) from None
         finally:
             if bar is not None:
                 bar.close()
         self._print_summary(summary, replay_options)
+        if summary.interrupted:
+            raise CommandError(f"interrupted after {summary.lines} lines; rerun to resume (statements already "
+                               "written are not stored twice)", returncode=130)
+        if summary.file_errors:
+            raise CommandError(f"{len(summary.file_errors)} file(s) could not be read completely (listed above); "
+                               "the lines read before the damage were replayed. Fix or remove them and rerun: "
+                               "nothing is stored twice.")
         if summary.rejected.get("lookup_failed"):
             raise CommandError(f"{summary.rejected['lookup_failed']} events could not be resolved (users or courses "
                                "lookup failed); rerun the command once the database is reachable.")
@@ -130,5 +166,25 @@ class Command(BaseCommand):
             out(f"Invalid statements: {summary.invalid}")
             for error, count in summary.invalid_errors.most_common(10):
                 out(f"  {error}: {count}")
-        for error in summary.file_errors:
-            self.stderr.write(f"unreadable: {error}")
+        if summary.encodings:
+            out("Files not in plain UTF-8 (decoded):")
+            for path, encoding in sorted(summary.encodings.items()):
+                out(f"  {path}: {encoding}")
+        if summary.file_errors:
+            out(f"Unreadable files: {len(summary.file_errors)}")
+            for error in summary.file_errors:
+                out(f"  {error}")
+        self._print_reasons(summary)
+
+    def _print_reasons(self, summary: ReplaySummary) -> None:
+        """The most frequent reasons lines were skipped or events rejected, each with an example and what to do."""
+        reasons = Counter({**summary.skipped, **summary.rejected})
+        for reason in EXPECTED:
+            reasons.pop(reason, None)
+        if not reasons:
+            return
+        self.stdout.write("Why, and what to do:")
+        for reason, count in reasons.most_common(TOP_REASONS):
+            example = summary.examples.get(reason, "")
+            self.stdout.write(f"  {reason} ({count}){f', e.g. {example}' if example else ''}: "
+                              f"{ADVICE.get(reason, QUARANTINED)}")
