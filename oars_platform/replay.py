@@ -171,12 +171,12 @@ class ChunkProcessor:
         max_bytes = self.max_bytes
         events: list[dict[str, Any]] = []
         oversize: list[Rejection] = []
-        for number, line in enumerate(lines, first_line):
+        for line in lines:
             parsed = parse_line(line)
             if isinstance(parsed, Skip):
                 skipped[parsed] += 1
-                if parsed not in examples:
-                    examples[parsed] = f"{path} line {number}"
+                if parsed not in examples:  # the first such line: an identical earlier one would have been first
+                    examples[parsed] = f"{path} line {first_line + lines.index(line)}"
             elif not wanted(parsed[0]["name"]):
                 skipped[Skip.NOT_TRANSFORMED] += 1
             elif max_bytes and len(parsed[1]) > max_bytes:
