@@ -16,15 +16,30 @@ ASPECTS = "'aspects' in PLUGINS"
 
 @dataclass(frozen=True)
 class TutorSetting:
-    """One Tutor setting of the plugin."""
+    """One Tutor setting of the plugin; ``shown`` is its default as the README shows it, when not ``default``."""
 
     name: str
     default: Any
     doc: str
+    shown: str = ""
+
+    @property
+    def readme_default(self) -> str:
+        """The README's default column: the literal value (YAML spelling), or ``shown``."""
+        if self.shown:
+            return self.shown
+        if isinstance(self.default, bool):
+            return f"`{str(self.default).lower()}`"
+        if self.default == "":
+            return '`""`'
+        return f"`{self.default}`"
 
 
-def _aspects_or(aspects_value: str, own_value: str) -> str:
-    return f"{{% if {ASPECTS} %}}{aspects_value}{{% else %}}{own_value}{{% endif %}}"
+def _aspects_or(name: str, aspects_value: str, own_value: str, doc: str) -> TutorSetting:
+    """A setting whose default follows Aspects' own setting when Aspects is enabled."""
+    default = f"{{% if {ASPECTS} %}}{aspects_value}{{% else %}}{own_value}{{% endif %}}"
+    own = f"`{own_value}`" if own_value else '`""`'
+    return TutorSetting(name, default, doc, shown=f"{own}; with Aspects `{aspects_value}`")
 
 
 #: Generated once by ``tutor config save`` and kept in config.yml (Tutor's CONFIG_UNIQUE).
@@ -33,6 +48,7 @@ UNIQUE: tuple[TutorSetting, ...] = (
         "OARS_CLICKHOUSE_SERVICE_PASSWORD",
         "{{ 24|random_string }}",
         "Password of the `oars` user of the ClickHouse service this plugin runs (generated).",
+        shown="24 random characters, generated once",
     ),
 )
 
@@ -60,30 +76,31 @@ DEFAULTS: tuple[TutorSetting, ...] = (
         "10Gi",
         "Size of the ClickHouse data volume on Kubernetes.",
     ),
-    TutorSetting(
+    _aspects_or(
         "OARS_CLICKHOUSE_HOST",
-        _aspects_or("{{ CLICKHOUSE_HOST }}", "oars-clickhouse"),
+        "{{ CLICKHOUSE_HOST }}", "oars-clickhouse",
         "ClickHouse host. Aspects enabled: Aspects' `CLICKHOUSE_HOST`.",
     ),
-    TutorSetting(
+    _aspects_or(
         "OARS_CLICKHOUSE_PORT",
-        _aspects_or("{{ CLICKHOUSE_INTERNAL_NATIVE_PORT }}", "9000"),
+        "{{ CLICKHOUSE_INTERNAL_NATIVE_PORT }}", "9000",
         "ClickHouse native-protocol port. Aspects enabled: Aspects' `CLICKHOUSE_INTERNAL_NATIVE_PORT`.",
     ),
     TutorSetting(
         "OARS_CLICKHOUSE_SECURE",
-        _aspects_or("{% if CLICKHOUSE_SECURE_CONNECTION %}true{% else %}false{% endif %}", "false"),
+        f"{{% if {ASPECTS} and CLICKHOUSE_SECURE_CONNECTION %}}true{{% else %}}false{{% endif %}}",
         "TLS to ClickHouse. Aspects enabled: Aspects' `CLICKHOUSE_SECURE_CONNECTION`.",
+        shown="`false`; with Aspects `CLICKHOUSE_SECURE_CONNECTION`",
     ),
-    TutorSetting(
+    _aspects_or(
         "OARS_CLICKHOUSE_USER",
-        _aspects_or("{{ CLICKHOUSE_ADMIN_USER }}", "oars"),
+        "{{ CLICKHOUSE_ADMIN_USER }}", "oars",
         "ClickHouse user (it runs the schema migrations, so it needs DDL rights). Aspects enabled: Aspects' "
         "`CLICKHOUSE_ADMIN_USER`.",
     ),
-    TutorSetting(
+    _aspects_or(
         "OARS_CLICKHOUSE_PASSWORD",
-        _aspects_or("{{ CLICKHOUSE_ADMIN_PASSWORD }}", "{{ OARS_CLICKHOUSE_SERVICE_PASSWORD }}"),
+        "{{ CLICKHOUSE_ADMIN_PASSWORD }}", "{{ OARS_CLICKHOUSE_SERVICE_PASSWORD }}",
         "ClickHouse password. Aspects enabled: Aspects' `CLICKHOUSE_ADMIN_PASSWORD`; else the generated "
         "`OARS_CLICKHOUSE_SERVICE_PASSWORD`.",
     ),
@@ -92,21 +109,22 @@ DEFAULTS: tuple[TutorSetting, ...] = (
         "clickhouse://{{ OARS_CLICKHOUSE_USER|oars_quote }}:{{ OARS_CLICKHOUSE_PASSWORD|oars_quote }}"
         "@{{ OARS_CLICKHOUSE_HOST }}:{{ OARS_CLICKHOUSE_PORT }}/?secure={{ OARS_CLICKHOUSE_SECURE|string|lower }}",
         "The `OARS_CLICKHOUSE_URL` the LMS and Studio get, built from the five settings above.",
+        shown="`clickhouse://USER:PASSWORD@HOST:PORT/?secure=SECURE`",
     ),
-    TutorSetting(
+    _aspects_or(
         "OARS_CLICKHOUSE_CLUSTER",
-        _aspects_or("{{ CLICKHOUSE_CLUSTER_NAME }}", ""),
+        "{{ CLICKHOUSE_CLUSTER_NAME }}", "",
         "ClickHouse cluster for `ON CLUSTER` migrations; empty for one server. Aspects enabled: Aspects' "
         "`CLICKHOUSE_CLUSTER_NAME`.",
     ),
-    TutorSetting(
+    _aspects_or(
         "OARS_XAPI_DATABASE",
-        _aspects_or("{{ ASPECTS_XAPI_DATABASE }}", "xapi"),
+        "{{ ASPECTS_XAPI_DATABASE }}", "xapi",
         "Database of `xapi_events_all`. Aspects enabled: `ASPECTS_XAPI_DATABASE`.",
     ),
-    TutorSetting(
+    _aspects_or(
         "OARS_EVENT_SINK_DATABASE",
-        _aspects_or("{{ ASPECTS_EVENT_SINK_DATABASE }}", "event_sink"),
+        "{{ ASPECTS_EVENT_SINK_DATABASE }}", "event_sink",
         "Database of the course and learner tables. Aspects enabled: `ASPECTS_EVENT_SINK_DATABASE`.",
     ),
     TutorSetting("OARS_DATABASE", "oars", "Database of the plugin's own tables."),
@@ -126,12 +144,12 @@ DEFAULTS: tuple[TutorSetting, ...] = (
     TutorSetting(
         "OARS_PII_ENABLED",
         False,
-        "`OARS_PII_ENABLED`. Aspects enabled: `ASPECTS_ENABLE_PII` decides instead (Aspects' init empties the PII "
-        "tables when its own switch is off).",
+        "The Django setting of that name (see Configuration). Aspects enabled: `ASPECTS_ENABLE_PII` decides "
+        "instead (Aspects' init empties the PII tables when its own switch is off).",
     ),
-    TutorSetting("OARS_PAGE_VIEWS_ENABLED", False, "`OARS_PAGE_VIEWS_ENABLED`."),
-    TutorSetting("OARS_XAPI_ACTOR_MODE", "external_id", "`OARS_XAPI_ACTOR_MODE`."),
-    TutorSetting("OARS_DATA_TTL_MONTHS", 0, "`OARS_DATA_TTL_MONTHS`."),
+    TutorSetting("OARS_PAGE_VIEWS_ENABLED", False, "The Django setting of that name (see Configuration)."),
+    TutorSetting("OARS_XAPI_ACTOR_MODE", "external_id", "The Django setting of that name (see Configuration)."),
+    TutorSetting("OARS_DATA_TTL_MONTHS", 0, "The Django setting of that name (see Configuration)."),
     TutorSetting(
         "OARS_EXTRA_SETTINGS",
         {},

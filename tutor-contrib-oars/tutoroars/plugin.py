@@ -124,6 +124,14 @@ for _patch in sorted((PACKAGE / "patches").iterdir(), key=lambda path: path.name
 # `tutor mounts add /path/to/oars-platform` installs that checkout in the image (and bind-mounts it at run time).
 hooks.Filters.MOUNTED_DIRECTORIES.add_item(("openedx", r"oars[-_]platform"))
 
+
+@hooks.Filters.IMAGES_BUILD_REQUIRED.add()
+def _build_openedx_on_launch(image_names: list[str], context_name: str) -> list[str]:
+    """The published openedx image lacks oars-platform: `tutor local launch` builds it (dev builds openedx-dev)."""
+    if context_name == "local":
+        image_names.append("openedx")
+    return image_names
+
 ########################################
 # Init task and do-jobs
 ########################################
