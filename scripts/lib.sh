@@ -90,7 +90,8 @@ ensure_tutor_venv() {
     if [ ! -f "$stamp" ]; then
         say "pip: installing tutor-contrib-oars and $2 into $venv"
         "$venv/bin/python" -m pip install -q --upgrade pip
-        "$venv/bin/python" -m pip install -q -r "$requirements" "$ROOT/tutor-contrib-oars"
+        "$venv/bin/python" -m pip install -q -r "$requirements"
+        "$venv/bin/python" -m pip install -q --no-deps --force-reinstall "$ROOT/tutor-contrib-oars"
         rm -f "$venv"/.oars-tutor-*
         touch "$stamp"
     fi

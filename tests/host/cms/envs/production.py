@@ -1,8 +1,8 @@
 """Stand-in Studio production settings: YAML overrides named by ``CMS_CFG``, then the plugins' production settings.
 
-Follows ``cms/envs/production.py`` as the LMS twin (``lms.envs.production``) does: most YAML keys replace settings
-wholesale, ``FEATURES`` is merged, ``ENV_TOKENS``/``AUTH_TOKENS`` keep the raw YAML for plugins that read them.
-Tutor's ``cms/envs/tutor/production.py`` starts with ``from cms.envs.production import *``.
+Follows ``cms/envs/production.py`` as the LMS module follows ``lms/envs/production.py`` (see there): most YAML keys
+replace settings wholesale, a few are merged, ``ENV_TOKENS``/``AUTH_TOKENS`` keep the raw YAML, and the YAML
+``EVENT_BUS_PRODUCER_CONFIG`` is merged only after the plugins ran.
 """
 
 import os
@@ -11,10 +11,21 @@ from typing import Any
 import yaml
 from edx_django_utils.plugins import add_plugins
 from openedx.core.djangoapps.plugins.constants import ProjectType, SettingsType
+from openedx_events.event_bus import merge_producer_configs
 
 from cms.envs.common import *  # noqa: F403
 
-_SPECIAL_KEYS = {"FEATURES", "EVENT_TRACKING_BACKENDS", "CELERY_QUEUES", "EVENT_BUS_PRODUCER_CONFIG"}
+_SPECIAL_KEYS = {
+    "FEATURES",
+    "TRACKING_BACKENDS",
+    "EVENT_TRACKING_BACKENDS",
+    "JWT_AUTH",
+    "CELERY_QUEUES",
+    "REST_FRAMEWORK",
+    "EVENT_BUS_PRODUCER_CONFIG",
+    "DEFAULT_FILE_STORAGE",
+    "STATICFILES_STORAGE",
+}
 
 
 def _load_yaml(path: str | None) -> dict[str, Any]:
@@ -30,6 +41,9 @@ _YAML_TOKENS = _load_yaml(os.environ.get("CMS_CFG"))
 vars().update({key: value for key, value in _YAML_TOKENS.items() if key not in _SPECIAL_KEYS})
 
 FEATURES.update(_YAML_TOKENS.get("FEATURES", {}))  # noqa: F405
+EVENT_TRACKING_BACKENDS["tracking_logs"]["OPTIONS"]["backends"].update(  # noqa: F405
+    _YAML_TOKENS.get("EVENT_TRACKING_BACKENDS", {})
+)
 
 ENV_TOKENS = _YAML_TOKENS
 AUTH_TOKENS = _YAML_TOKENS
@@ -39,3 +53,8 @@ DEBUG = False
 
 ############################ Plugin Django Apps ############################
 add_plugins(__name__, ProjectType.CMS, SettingsType.PRODUCTION)
+
+EVENT_BUS_PRODUCER_CONFIG = merge_producer_configs(
+    EVENT_BUS_PRODUCER_CONFIG,  # noqa: F405
+    _YAML_TOKENS.get("EVENT_BUS_PRODUCER_CONFIG", {}),
+)
