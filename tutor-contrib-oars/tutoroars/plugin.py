@@ -16,7 +16,7 @@ import urllib.parse
 from importlib import resources
 
 import click
-from tutor import hooks
+from tutor import exceptions, hooks
 
 from tutoroars import config
 from tutoroars.commands import DO_COMMANDS
@@ -61,7 +61,7 @@ def as_bool(value: t.Any) -> bool:
 def setting_name(name: t.Any) -> str:
     """Only ``OARS_*`` names go from ``OARS_EXTRA_SETTINGS`` into the settings files."""
     if not isinstance(name, str) or not _SETTING_NAME.match(name):
-        raise ValueError(f"OARS_EXTRA_SETTINGS: {name!r} is not an OARS_* setting name")
+        raise exceptions.TutorError(f"OARS_EXTRA_SETTINGS: {name!r} is not an OARS_* setting name")
     return name
 
 
