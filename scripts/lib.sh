@@ -78,3 +78,21 @@ ensure_redis() {
         --dir /var/lib/redis --logfile /var/log/redis/oars.log
     wait_port 6379 Redis
 }
+
+ensure_tutor_venv() {
+    # $1: venv path, $2: requirements file of tutor-contrib-oars/requirements/. The Tutor plugin's tests (tests/tutor)
+    # run the real `tutor` from this venv, apart from the platform's packages. Reinstalls when the plugin changed.
+    local venv="$1" requirements="$ROOT/tutor-contrib-oars/requirements/$2" stamp python
+    python="$(find_python)"
+    [ -x "$venv/bin/python" ] || { say "creating virtualenv $venv"; "$python" -m venv "$venv"; }
+    stamp="$venv/.oars-tutor-$( (cd "$ROOT/tutor-contrib-oars" && find . -type f -not -path '*/__pycache__/*' \
+        -not -path './build/*' -not -path '*.egg-info*' | sort | xargs sha1sum) | sha1sum | cut -c1-12)"
+    if [ ! -f "$stamp" ]; then
+        say "pip: installing tutor-contrib-oars and $2 into $venv"
+        "$venv/bin/python" -m pip install -q --upgrade pip
+        "$venv/bin/python" -m pip install -q -r "$requirements"
+        "$venv/bin/python" -m pip install -q --no-deps --force-reinstall "$ROOT/tutor-contrib-oars"
+        rm -f "$venv"/.oars-tutor-*
+        touch "$stamp"
+    fi
+}

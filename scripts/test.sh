@@ -8,6 +8,11 @@ cd "$ROOT"
 
 apt_install pkg-config libmariadb-dev build-essential clickhouse-server chromium
 ensure_venv test
+# The Tutor plugin's tests: real tutor, with and without tutor-contrib-aspects; docker-compose validates compose files.
+apt_install docker-compose
+export OARS_TUTOR_VENV="${OARS_TUTOR_VENV:-$ROOT/.venv-tutor}" OARS_TUTOR_ASPECTS_VENV="${OARS_TUTOR_ASPECTS_VENV:-$ROOT/.venv-tutor-aspects}"
+ensure_tutor_venv "$OARS_TUTOR_VENV" test.txt
+ensure_tutor_venv "$OARS_TUTOR_ASPECTS_VENV" test-aspects.txt
 ensure_mariadb
 ensure_redis
 

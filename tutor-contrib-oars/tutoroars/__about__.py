@@ -1,0 +1,3 @@
+"""Version of the Tutor plugin (it follows oars-platform's own version line)."""
+
+__version__ = "0.1.0"
