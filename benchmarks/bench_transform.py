@@ -18,14 +18,7 @@ The baseline, measured in the same run: bare `orjson.dumps` over the same statem
 from __future__ import annotations
 
 import gc
-import json
-import os
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 

@@ -8,14 +8,12 @@ in the same run rather than against numbers from another day.
 from __future__ import annotations
 
 import resource
-import shutil
 import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 

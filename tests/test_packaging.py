@@ -7,7 +7,6 @@ and the vendored Chart.js, ``--dry-run`` validates against the bundled xAPI sche
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
