@@ -24,9 +24,9 @@ def main(argv: list[str]) -> None:
     if len(argv) < 2 or argv[1] not in ("lms", "cms"):
         sys.exit(USAGE)
     service, rest = argv[1], argv[2:]
-    flavour = "test"
+    flavour, chosen = "test", False
     if rest[:1] == ["--settings"] and len(rest) > 1:
-        flavour, rest = rest[1], rest[2:]
+        flavour, rest, chosen = rest[1], rest[2:], True
     if flavour not in ("test", "production", "demo"):
         sys.exit(f"unknown settings {flavour!r}; {USAGE}")
     sys.path[:0] = [str(ROOT / "tests" / "host"), str(ROOT)]
@@ -38,7 +38,10 @@ def main(argv: list[str]) -> None:
             sys.exit(f"no demo site in {demo_site.DEMO}: run `bash scripts/demo.sh` first")
         demo_site.write_configs()
         flavour = "production"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{service}.envs.{flavour}")
+    if chosen:  # asked for on the command line: wins over the environment, as with the platform's manage.py
+        os.environ["DJANGO_SETTINGS_MODULE"] = f"{service}.envs.{flavour}"
+    else:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{service}.envs.{flavour}")
     from django.core.management import execute_from_command_line
 
     if demo:
