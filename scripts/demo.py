@@ -298,8 +298,13 @@ def next_steps(course_key: str) -> list[str]:
         f"{manage} lms --settings demo oars_report enrollees_current --course {course_key}",
         f"{manage} lms --settings demo dump_courses_to_clickhouse --force",
         f"{manage} cms --settings demo migrate_clickhouse --plan",
-        "bash scripts/demo.sh --serve",
+        f"{venv_setting()}bash scripts/demo.sh --serve",
     ]
+
+
+def venv_setting() -> str:
+    """``OARS_VENV=... `` when this demo runs from a venv other than the checkout's default ``.venv``."""
+    return "" if Path(sys.prefix) == ROOT / ".venv" else f"OARS_VENV={sys.prefix} "
 
 
 def print_next_steps(course_key: str) -> None:
@@ -307,7 +312,7 @@ def print_next_steps(course_key: str) -> None:
     print("== Next (from this checkout; README: \"After the demo\"):")
     print("   run any management command against this demo site:")
     for command in next_steps(course_key):
-        if command.startswith("bash"):
+        if "scripts/demo.sh" in command:
             print("   serve the site, then open the dashboards in a browser (one process at a time: the embedded "
                   "engine cannot be shared, so stop the server before running commands):")
         print(f"   $ {command}")

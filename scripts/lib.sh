@@ -44,7 +44,7 @@ ensure_venv() {
     fi
     stamp="$VENV/.oars-installed-$(sha1sum "$ROOT/setup.py" | cut -c1-12)-$extras"
     if [ ! -f "$stamp" ]; then
-        say "pip: installing oars-platform[$extras] into $VENV (a fresh venv fetches about 60-75 packages: 2-5 minutes)"
+        say "pip: installing oars-platform[$extras] into $VENV (a fresh venv: about 45 downloads, 1.5-5 minutes)"
         pip_with_progress --upgrade pip
         pip_with_progress -e "$ROOT[$extras]"
         touch "$stamp"

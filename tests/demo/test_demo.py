@@ -130,7 +130,7 @@ def test_rerun_without_reset_then_every_printed_command_works(tmp_path) -> None:
         assert "(run 2 of this site)" in output and STORED.search(output)
         commands = re.findall(r"^   \$ (.+)$", output, re.MULTILINE)
         assert len(commands) >= 5, output[-3000:]
-        assert commands[-1] == "bash scripts/demo.sh --serve"
+        assert commands[-1] == f"OARS_VENV={sys.prefix} bash scripts/demo.sh --serve"  # this venv, not .venv
         for command in commands[:-1]:
             argv = shlex.split(command)
             assert argv[1:2] == ["scripts/manage.py"], command
