@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +27,13 @@ def _session(rng: random.Random) -> str:
     return f"{rng.getrandbits(128):032x}"
 
 
-def simulate(course_key: Any, components: list[Any], subsections: list[Any], learners: int, seed: int) -> Activity:
-    """Create ``learners`` learners and drive their activity in the course; return what was emitted."""
+def simulate(course_key: Any, components: list[Any], subsections: list[Any], learners: int, seed: int,
+             username_prefix: str = "learner", progress: Callable[[], None] | None = None) -> Activity:
+    """Create ``learners`` learners and drive their activity in the course; return what was emitted.
+
+    Usernames are ``<username_prefix><n>``: a rerun of the demo passes a new prefix, so its learners are new users.
+    ``progress`` is called once per learner done.
+    """
     from eventtracking import tracker
     from standin import factories
 
@@ -51,8 +57,8 @@ def simulate(course_key: Any, components: list[Any], subsections: list[Any], lea
             emitter.emit(name, data)
         activity.tracking_events[name] += 1
 
-    for _ in range(learners):
-        user = factories.create_user()
+    for number in range(1, learners + 1):
+        user = factories.create_user(f"{username_prefix}{number}")
         activity.learners += 1
         activity.users.append(user)
         factories.enroll(user, course_key, mode=rng.choices(["audit", "verified"], weights=[3, 1])[0])
@@ -102,6 +108,8 @@ def simulate(course_key: Any, components: list[Any], subsections: list[Any], lea
                 if correct:
                     break
         factories.set_grade(user, course_key, round(rng.uniform(0.2, 1.0), 2))
+        if progress is not None:
+            progress()
     return activity
 
 

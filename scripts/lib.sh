@@ -44,11 +44,40 @@ ensure_venv() {
     fi
     stamp="$VENV/.oars-installed-$(sha1sum "$ROOT/setup.py" | cut -c1-12)-$extras"
     if [ ! -f "$stamp" ]; then
-        say "pip: installing oars-platform[$extras]"
-        "$VENV/bin/python" -m pip install -q --upgrade pip
-        "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
+        say "pip: installing oars-platform[$extras] into $VENV (a fresh venv: about 45 downloads, 1.5-5 minutes)"
+        pip_with_progress --upgrade pip
+        pip_with_progress -e "$ROOT[$extras]"
         touch "$stamp"
     fi
+}
+
+pip_with_progress() {
+    # pip install "$@", printing every 15 s how long it has run and how many packages it has collected (pip's own
+    # output is long and quiet mode is silent for minutes); on failure, the end of pip's log.
+    local log pid started next phase
+    log="$(mktemp)"
+    "$VENV/bin/python" -m pip install --progress-bar off "$@" >"$log" 2>&1 &
+    pid=$!
+    started=$SECONDS
+    next=15
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        if [ $((SECONDS - started)) -ge "$next" ]; then
+            phase="collecting"
+            grep -q '^Installing collected packages' "$log" && phase="installing them"
+            printf '    ... %3d s: %d packages collected, %s\n' "$((SECONDS - started))" \
+                "$(grep -c '^Collecting ' "$log")" "$phase"
+            next=$((next + 15))
+        fi
+    done
+    if ! wait "$pid"; then
+        tail -n 30 "$log" >&2
+        rm -f "$log"
+        echo "pip install $* failed (its last lines are above)" >&2
+        exit 1
+    fi
+    printf '    done in %d s: %s\n' "$((SECONDS - started))" "$(grep -c '^Collecting ' "$log") packages collected"
+    rm -f "$log"
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1; }

@@ -69,11 +69,23 @@ TIME_FILTER = "emission_time >= {since:DateTime64(6)} AND emission_time < {until
 
 @dataclass(frozen=True)
 class Column:
-    """One output column: name, label and kind (``text``, ``int``, ``float``, ``percent``, ``date``, ``time``)."""
+    """One output column: name, label and kind (``text``, ``id``, ``int``, ``float``, ``percent``, ``date``, ``time``).
+
+    ``id`` is an opaque identifier (a block or course key): long, and the one kind a dashboard table may break over
+    lines. ``values`` gives stored values the words a dashboard shows for them (``registered`` -> "enrolled"): the
+    command line, CSV and JSON keep the stored values. ``dashboard=False`` keeps a machine-readable column out of
+    the dashboard's table.
+    """
 
     name: str
     label: str
     kind: str = "text"
+    values: tuple[tuple[str, str], ...] = ()
+    dashboard: bool = True
+
+    def shown(self, value: object) -> object:
+        """The value as a dashboard names it."""
+        return dict(self.values).get(value, value) if self.values and isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -126,9 +138,9 @@ class Report:
         return ReportResult(self, filters, [{name: row[name] for name in names} for row in rows])
 
 
-def columns(*spec: tuple[str, str] | tuple[str, str, str]) -> tuple[Column, ...]:
-    """Shorthand: ``columns(("day", "Day", "date"), ("events", "Events", "int"))``."""
-    return tuple(Column(*item) for item in spec)
+def columns(*spec: tuple[Any, ...] | Column) -> tuple[Column, ...]:
+    """Shorthand: ``columns(("day", "Day", "date"), ("events", "Events", "int"))``; a Column passes as is."""
+    return tuple(item if isinstance(item, Column) else Column(*item) for item in spec)
 
 
 def names(report_columns: Sequence[Column]) -> list[str]:

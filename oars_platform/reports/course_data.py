@@ -8,16 +8,20 @@ with numbers 0. A block deleted from the course is absent: the dump that followe
 
 from __future__ import annotations
 
-from oars_platform.reports.base import Report, columns
+from oars_platform.reports.base import Column, Report, columns
 
 COURSE_STRUCTURE = Report(
     name="course_structure",
     title="Course structure",
-    description=__doc__.split("\n\n", 1)[1].replace("\n", " "),
+    description=(
+        "Every part of the course as last published, in course order: sections, subsections, units and "
+        "components, with their names, their place in the course and whether they are graded, and when the course "
+        "was last published. About pages and tabs are listed with place 0."
+    ),
     scope="course",
     columns=columns(
-        ("course_key", "Course"),
-        ("location", "Block"),
+        Column("course_key", "Course id", "id", dashboard=False),  # the page's own course
+        ("location", "Block id", "id"),
         ("block_type", "Type"),
         ("display_name", "Name"),
         ("section", "Section", "int"),

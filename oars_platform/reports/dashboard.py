@@ -10,14 +10,16 @@ Data reaches the page in two escaped forms only: table cells through Django's au
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from oars_platform.reports.base import FAR_FUTURE, Filters, Report
+from oars_platform.reports.base import FAR_FUTURE, Column, Filters, Report
 from oars_platform.reports.output import as_records
 from oars_platform.reports.registry import REPORTS
 
@@ -35,7 +37,16 @@ COURSE_PANELS = (
     "grade_distribution",
     "course_structure",
 )
-INSTANCE_PANELS = ("instance_summary", "instance_daily")
+INSTANCE_PANELS = ("instance_courses", "instance_summary", "instance_daily")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its text, a link (a course's dashboard) and its kind (the template's CSS class)."""
+
+    text: str
+    href: str = ""
+    kind: str = "text"
 
 
 @dataclass(frozen=True)
@@ -51,24 +62,84 @@ class Panel:
         return f"oars-data-{self.report.name}"
 
     @property
-    def table(self) -> list[list[str]]:
+    def columns(self) -> tuple[Column, ...]:
+        """The columns the page shows.
+
+        Machine-readable keys stay in the data only, and a block's section, subsection and unit numbers make one
+        "Place in course" column (``2.1.3``), so wide tables fit the page.
+        """
+        shown: list[Column] = []
+        for column in self.report.columns:
+            if not column.dashboard or (column.name in PLACE and column.name != PLACE[0]):
+                continue
+            shown.append(PLACE_COLUMN if column.name == PLACE[0] else column)
+        return tuple(shown)
+
+    @property
+    def table(self) -> list[list[Cell]]:
         """Cells in column order as display text, for the template's table (escaped by the template)."""
-        return [[_display(row[column.name]) for column in self.report.columns] for row in self.rows]
+        place = [name for name in PLACE if name in {column.name for column in self.report.columns}]
+        return [
+            [_place(row, place) if column is PLACE_COLUMN else _cell(column, row[column.name])
+             for column in self.columns]
+            for row in self.rows
+        ]
 
     @property
     def chart_data(self) -> dict[str, Any]:
-        """What the chart script reads: the chart spec, column names and rows (JSON-ready)."""
-        return {"chart": self.report.chart, "rows": self.rows}
+        """What the chart script reads: the chart spec, the rows (JSON-ready), column labels and value names."""
+        return {
+            "chart": self.report.chart,
+            "rows": self.rows,
+            "labels": {column.name: column.label for column in self.report.columns},
+            "names": {column.name: dict(column.values) for column in self.report.columns if column.values},
+        }
 
 
-def _display(value: Any) -> str:
+#: Block position columns, outermost first, and the one column the dashboard shows for them.
+PLACE = ("section", "subsection", "unit")
+PLACE_COLUMN = Column("place", "Place in course", "place")
+
+
+def _place(row: dict[str, Any], names: list[str]) -> Cell:
+    """``2.1.3`` for section 2, subsection 1, unit 3; trailing zeros (a section itself) dropped; '-' if detached."""
+    numbers = [int(row[name] or 0) for name in names]
+    while numbers and numbers[-1] == 0:
+        numbers.pop()
+    return Cell(".".join(str(number) for number in numbers) or "-", kind="place")
+
+
+def _cell(column: Column, value: Any) -> Cell:
+    if column.kind == "course" and value:
+        return Cell(str(value), course_url(str(value)), "id")
+    return Cell(_display(column.shown(value), column.kind), kind=column.kind)
+
+
+def course_url(course_key: str) -> str:
+    """The course dashboard's path (relative to the instance page when the URLconf does not name it)."""
+    try:
+        return reverse("oars_platform:course_dashboard", kwargs={"course_key": course_key})
+    except NoReverseMatch:
+        return f"../courses/{course_key}/"
+
+
+def _display(value: Any, kind: str = "text") -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return f"{value:,.1f} %" if kind == "percent" else f"{value:,.2f}"
+    if isinstance(value, str) and (kind == "time" or _ISO_TIME.match(value)):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC" if moment.tzinfo else f"{moment:%Y-%m-%d %H:%M:%S}"
     return str(value)
+
+
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def panels(names: tuple[str, ...], filters: Filters) -> list[Panel]:

@@ -9,21 +9,26 @@ Statements are counted once each (``uniqExact(event_id)``), so duplicates not ye
 
 from __future__ import annotations
 
-from oars_platform.reports.base import Report, columns
+from oars_platform.reports.base import Column, Report, columns
+
+#: Enrollment modes are the platform's own names (audit, verified, ...); a statement without one says so.
+MODE = Column("mode", "Enrollment mode", values=(("", "no mode recorded"),))
+STATUS = Column("status", "Change", values=(("registered", "enrolled or changed mode"),
+                                              ("unregistered", "unenrolled")))
 
 ENROLLMENTS_DAILY = Report(
     name="enrollments_daily",
     title="Enrollment activity per day",
     description=(
-        "Per UTC day of emission, enrollment mode and status (registered = enrolled or mode changed, unregistered = "
-        "unenrolled): the number of distinct statements and of distinct learners, within [since, until)."
+        "Each day (UTC), by enrollment mode (audit, verified...): how many times learners enrolled or changed "
+        "mode, and how many times they unenrolled, with the number of learners concerned."
     ),
     scope="course",
     columns=columns(
         ("day", "Day", "date"),
-        ("mode", "Mode"),
-        ("status", "Status"),
-        ("events", "Statements", "int"),
+        MODE,
+        STATUS,
+        ("events", "Changes", "int"),
         ("learners", "Learners", "int"),
     ),
     sql=(
@@ -33,18 +38,18 @@ ENROLLMENTS_DAILY = Report(
         "WHERE {course_filter} AND {time_filter}\n"
         "GROUP BY day, mode, status ORDER BY day, mode, status"
     ),
-    chart={"type": "bar", "x": "day", "y": "events", "series": "status", "stacked": True},
+    chart={"type": "bar", "x": "day", "y": "events", "series": ["mode", "status"], "stacked": True},
 )
 
 ENROLLEES_CURRENT = Report(
     name="enrollees_current",
     title="Current enrollees by mode",
     description=(
-        "Enrollments (course, learner pairs) whose latest enrollment statement before `until` is registered, net "
-        "of later unenrollments, by that statement's mode. `since` does not apply: state is built from all history."
+        "Learners enrolled now, by enrollment mode (audit, verified...); learners who unenrolled are not counted. "
+        "With a \"To\" date: those enrolled at the end of that day. The \"From\" date does not change it."
     ),
     scope="course",
-    columns=columns(("mode", "Mode"), ("enrollees", "Enrollees", "int")),
+    columns=columns(MODE, ("enrollees", "Enrolled learners", "int")),
     sql=(
         "SELECT toString(state.2) AS mode, count() AS enrollees FROM (\n"
         "    SELECT course_key, actor_id,\n"
@@ -61,11 +66,11 @@ ENROLLMENTS_CUMULATIVE = Report(
     name="enrollments_cumulative",
     title="Cumulative enrollees by mode",
     description=(
-        "For each UTC day on which some enrollment changed, and each mode: the enrollments whose state at the end "
-        "of that day is registered in that mode (built from all statements before `until`; rows from `since`)."
+        "How many learners were enrolled in each enrollment mode (audit, verified...) at the end of each day on "
+        "which enrollments changed (UTC)."
     ),
     scope="course",
-    columns=columns(("day", "Day", "date"), ("mode", "Mode"), ("enrollees", "Enrollees", "int")),
+    columns=columns(("day", "Day", "date"), MODE, ("enrollees", "Enrolled learners", "int")),
     sql=(
         "WITH daily AS (\n"
         "    SELECT course_key, actor_id, toDate(emission_time) AS day,\n"

@@ -17,9 +17,12 @@ from oars_platform.reports.base import Report, columns
 GRADE_DISTRIBUTION = Report(
     name="grade_distribution",
     title="Course grade distribution and passing learners",
-    description=__doc__.split("\n\n", 1)[1].replace("\n", " "),
+    description=(
+        "Learners by their current course grade, in steps of 10 points, and how many of them pass the course. "
+        "\"no grade\" counts learners who have a pass or fail result but no course grade yet."
+    ),
     scope="course",
-    columns=columns(("bucket", "Grade"), ("learners", "Learners", "int"), ("passing", "Passing", "int")),
+    columns=columns(("bucket", "Course grade"), ("learners", "Learners", "int"), ("passing", "Passing", "int")),
     sql=(
         "SELECT if(has_grade, concat(toString(band * 10), '-', if(band = 9, '100', toString(band * 10 + 9)), '%'),\n"
         "          'no grade') AS bucket,\n"

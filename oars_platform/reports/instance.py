@@ -17,17 +17,20 @@ from typing import Any
 from oars_platform.clickhouse import ClickHouseClient
 from oars_platform.clickhouse.sql import qualified
 from oars_platform.conf import get_config
-from oars_platform.reports.base import Filters, Report, columns
+from oars_platform.reports.base import Column, Filters, Report, columns
 from oars_platform.status import read_status
 
 INSTANCE_DAILY = Report(
     name="instance_daily",
     title="Instance activity per day",
-    description=__doc__.split("\n\n")[1].replace("\n", " "),
+    description=(
+        "Across every course, each day (UTC): events stored, learners active, enrollments (mode changes "
+        "included), unenrollments, and courses with any activity."
+    ),
     scope="instance",
     columns=columns(
         ("day", "Day", "date"),
-        ("events", "Statements", "int"),
+        ("events", "Events stored", "int"),
         ("active_learners", "Active learners", "int"),
         ("enrollments", "Enrollments", "int"),
         ("unenrollments", "Unenrollments", "int"),
@@ -66,17 +69,68 @@ def _summary(report: Report, filters: Filters, client: ClickHouseClient) -> list
         *((f"quarantined:{reason}", count) for reason, count in sorted(status.quarantine_by_reason.items())),
         *((f"error:{index}", error) for index, error in enumerate(status.errors)),
     ]
-    return [{"metric": metric, "value": value} for metric, value in rows]
+    return [{"metric": metric, "fact": _fact(metric), "value": value} for metric, value in rows]
+
+
+#: What the dashboard calls each fact (the metric keys stay for the command line, CSV and JSON).
+FACTS = {
+    "courses": "Live courses",
+    "orgs": "Organizations",
+    "last_event_stored": "Newest event stored",
+    "last_batch_received": "Last batch of events received",
+    "pipeline_lag_seconds": "Delay from an event to its storage (seconds)",
+    "queue_depth": "Events waiting to be processed",
+    "dead_letters": "Events that failed every retry (an operator can replay them)",
+    "quarantined_total": "Events set aside as invalid (quarantined)",
+}
+
+
+def _fact(metric: str) -> str:
+    if metric.startswith("quarantined:"):
+        return f"Set aside as invalid: {metric.split(':', 1)[1].replace('_', ' ')}"
+    if metric.startswith("error:"):
+        return "Could not be read"
+    return FACTS[metric]
 
 
 INSTANCE_SUMMARY = Report(
     name="instance_summary",
     title="Instance and pipeline summary",
-    description=__doc__.split("\n\n")[2].replace("\n", " "),
+    description=(
+        "How the analytics pipeline is doing: live courses and organizations, the newest event stored, when the "
+        "last batch arrived, the delay from an event to its storage, events waiting, events that failed every "
+        "retry, and events set aside as invalid, by reason. The last four should stay near zero."
+    ),
     scope="instance",
-    columns=columns(("metric", "Metric"), ("value", "Value")),
+    columns=columns(Column("metric", "Metric", dashboard=False), ("fact", "Fact"), ("value", "Value")),
     parameters=(),
     runner=_summary,
 )
 
-REPORTS = (INSTANCE_DAILY, INSTANCE_SUMMARY)
+INSTANCE_COURSES = Report(
+    name="instance_courses",
+    title="Courses",
+    description=(
+        "Every live course, with a link to its dashboard: its name, organization, when it was last published, "
+        "and the events stored for it in the chosen dates."
+    ),
+    scope="instance",
+    columns=columns(
+        ("course_key", "Course id", "course"),
+        ("display_name", "Course"),
+        ("org", "Organization"),
+        ("last_published", "Last published", "time"),
+        ("events", "Events stored", "int"),
+    ),
+    sql=(
+        "SELECT c.course_key AS course_key, c.display_name AS display_name, c.org AS org,\n"
+        "    ifNull(c.source_modified, c.read_at) AS last_published, ifNull(e.events, 0) AS events\n"
+        "FROM (SELECT course_key, display_name, org, source_modified, read_at FROM {oars}.`courses_current`\n"
+        "      WHERE {course_filter}) AS c\n"
+        "LEFT JOIN (SELECT course_key, uniqExact(event_id) AS events FROM {oars}.`events_parsed`\n"
+        "           WHERE {course_filter} AND {time_filter} GROUP BY course_key) AS e ON e.course_key = c.course_key\n"
+        "ORDER BY c.org, c.display_name, c.course_key"
+    ),
+)
+
+REPORTS = (INSTANCE_COURSES, INSTANCE_DAILY, INSTANCE_SUMMARY)

@@ -18,11 +18,15 @@ from oars_platform.reports.base import Report, columns
 NAVIGATION_VISITS = Report(
     name="navigation_visits",
     title="Visits per section and subsection",
-    description=__doc__.split("\n\n", 1)[1].replace("\n", " "),
+    description=(
+        "How often learners opened each section and subsection (from the course navigation or a link into the "
+        "course), and how many different learners did. Opening a unit counts for its subsection. Parts nobody "
+        "opened are listed with zero."
+    ),
     scope="course",
     columns=columns(
         ("level", "Level"),
-        ("location", "Block"),
+        ("location", "Block id", "id"),
         ("name", "Name"),
         ("section", "Section", "int"),
         ("subsection", "Subsection", "int"),

@@ -16,16 +16,20 @@ course's current blocks (empty when the block was deleted since).
 
 from __future__ import annotations
 
-from oars_platform.reports.base import Report, columns
+from oars_platform.reports.base import Column, Report, columns
 
 PROBLEM_DIFFICULTY = Report(
     name="problem_difficulty",
     title="Problem difficulty",
-    description=__doc__.split("\n\n", 2)[2].replace("\n", " "),
+    description=(
+        "For each problem: how many learners tried it, how many answers they submitted (fewest, most, average, "
+        "median), and the share of them who were right at their first try and in the end. A learner counts in the "
+        "dates of their first answer. Hints and shown answers are not answers."
+    ),
     scope="course",
     columns=columns(
-        ("problem_id", "Problem"),
-        ("problem_name", "Name"),
+        Column("problem_id", "Block id", "id", dashboard=False),
+        ("problem_name", "Problem"),
         ("section", "Section", "int"),
         ("subsection", "Subsection", "int"),
         ("unit", "Unit", "int"),
@@ -35,8 +39,8 @@ PROBLEM_DIFFICULTY = Report(
         ("attempts_max", "Max attempts", "int"),
         ("attempts_mean", "Mean attempts", "float"),
         ("attempts_median", "Median attempts", "float"),
-        ("first_attempt_correct_pct", "% correct first attempt", "percent"),
-        ("eventually_correct_pct", "% correct eventually", "percent"),
+        ("first_attempt_correct_pct", "% right at first try", "percent"),
+        ("eventually_correct_pct", "% right in the end", "percent"),
     ),
     sql=(
         "WITH learners AS (\n"

@@ -17,12 +17,15 @@ video's statements in ``(emission_time, event_id)`` order; each *played* immedia
 
 from __future__ import annotations
 
-from oars_platform.reports.base import Report, columns
+from oars_platform.reports.base import Column, Report, columns
 
 EVENT_TYPES = (
     "loaded", "played", "paused", "seeked", "completed", "stopped",
     "captions_shown", "captions_hidden", "speed_changed", "language_menu",
 )
+#: What the dashboards call each type (the others read well as they are).
+LABELS = {"seeked": "Moved through", "completed": "Finished", "captions_shown": "Captions on",
+          "captions_hidden": "Captions off", "speed_changed": "Speed changes"}
 ENDS = "('paused', 'seeked', 'completed', 'stopped')"
 #: Fixed SQL fragments built from the constant EVENT_TYPES above (no input reaches them).
 TYPE_COUNTS = "".join(f"        countIf(event_type = '{name}') AS {name},\n" for name in EVENT_TYPES)
@@ -31,19 +34,25 @@ TYPE_COLUMNS = "".join(f"    v.{name} AS {name},\n" for name in EVENT_TYPES)
 VIDEO_ENGAGEMENT = Report(
     name="video_engagement",
     title="Video engagement",
-    description=__doc__.split("\n\n", 2)[2].replace("\n", " "),
+    description=(
+        "For each video: how often it was loaded, played, paused, moved through, finished (watched to the end), "
+        "stopped; its captions or transcript turned on or off (the two cannot be told apart), its speed changed, "
+        "its language menu used. Viewers are learners who played it; completion rate = learners who finished it, "
+        "of those who played or finished it. Seconds watched add up each play until the next pause, move, stop or "
+        "end."
+    ),
     scope="course",
     columns=columns(
-        ("video_id", "Video"),
-        ("video_name", "Name"),
+        Column("video_id", "Block id", "id", dashboard=False),
+        ("video_name", "Video"),
         ("section", "Section", "int"),
         ("subsection", "Subsection", "int"),
         ("unit", "Unit", "int"),
-        *((name, name.replace("_", " ").capitalize(), "int") for name in EVENT_TYPES),
-        ("unique_viewers", "Unique viewers", "int"),
-        ("completers", "Completers", "int"),
+        *((name, LABELS.get(name, name.replace("_", " ").capitalize()), "int") for name in EVENT_TYPES),
+        ("unique_viewers", "Viewers", "int"),
+        ("completers", "Finished by", "int"),
         ("completion_rate_pct", "Completion rate", "percent"),
-        ("watched_seconds", "Watched seconds", "float"),
+        ("watched_seconds", "Seconds watched", "float"),
     ),
     sql=(
         "WITH segments AS (\n"  # noqa: S608 - constant fragments; values stay bound placeholders

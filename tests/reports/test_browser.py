@@ -7,6 +7,7 @@ error; a full-page screenshot of each is kept under ``artifacts/screenshots/`` f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,15 +152,50 @@ def test_a_phone_wide_window_scrolls_tables_not_the_page(browser, browser_world,
     check_and_shoot(page, errors, "course_dashboard_narrow", min_charts=6)
 
 
-def test_descriptions_show_literals_as_code_not_backticks(browser, browser_world, live_server) -> None:
+#: What an instructor should never have to read: markup, spec references, query jargon, raw keys.
+DEVELOPER_TEXT = re.compile(r"[`*§]|\bFINAL\b|\[since|until\)|emission_time|event_id|\bstatements?\b|\w+_\w+")
+
+
+def test_pages_speak_to_instructors_and_tables_keep_every_column(browser, browser_world, live_server) -> None:
+    """Plain descriptions, headers and legends (modes named); every table fits its panel at a laptop's width."""
     course_a = next(key for key in browser_world.courses if "OrgA" in key)
     admin = create_user("browser_admin_text", is_staff=True)
+    for url in (f"/oars/courses/{course_a}/", "/oars/instance/"):
+        page, errors = open_page(browser, f"{live_server.url}{url}", admin, live_server.url)
+        texts = [*page.locator(".oars-description").all_inner_texts(), *page.locator("th").all_inner_texts(),
+                 *page.locator("h2").all_inner_texts()]
+        texts += page.evaluate("""() => Array.from(document.querySelectorAll('canvas[data-source]')).flatMap(c =>
+            Chart.getChart(c).data.datasets.map(d => d.label))""")
+        assert texts and [text for text in texts if DEVELOPER_TEXT.search(text)] == [], url
+        cut = page.evaluate("""() => [...document.querySelectorAll('.oars-table-wrap')]
+            .filter(w => w.scrollWidth > w.clientWidth + 1).map(w => w.closest('section').id)""")
+        assert cut == [], (url, cut)
+        assert errors == []
+        page.context.close()
+
     page, errors = open_page(browser, f"{live_server.url}/oars/courses/{course_a}/", admin, live_server.url)
-    texts = page.locator(".oars-description").all_inner_texts()
-    assert texts and not [text for text in texts if "`" in text]
-    assert page.locator(".oars-description code").count() > 0
-    assert errors == []
+    legends = page.evaluate("""() => ['enrollments_daily', 'enrollments_cumulative'].map(name =>
+        Chart.getChart(document.querySelector(`#panel-${name} canvas`)).data.datasets.map(d => d.label))""")
+    for labels in legends:
+        assert labels and all(re.match(r"(audit|verified|honor)\b", label) for label in labels), legends
+    doughnut = page.evaluate("""() => Chart.getChart(document.querySelector('#panel-enrollees_current canvas'))
+        .data.labels""")
+    assert set(doughnut) <= {"audit", "verified", "honor"} and doughnut, doughnut
     page.context.close()
+
+
+def test_instance_page_lists_the_courses_with_links_to_their_dashboards(browser, browser_world, live_server) -> None:
+    admin = create_user("browser_admin_courses", is_staff=True)
+    page, errors = open_page(browser, f"{live_server.url}/oars/instance/", admin, live_server.url)
+    links = page.locator("#panel-instance_courses td a")
+    assert sorted(links.all_inner_texts()) == sorted(browser_world.courses)
+    summary = page.locator("#panel-instance_summary td").all_inner_texts()
+    assert "Newest event stored" in summary and "pipeline_lag_seconds" not in summary
+    course = sorted(browser_world.courses)[0]
+    page.locator("#panel-instance_courses a", has_text=course).click()
+    page.wait_for_function("document.documentElement.dataset.oarsCharts === 'ready'")
+    assert page.url == f"{live_server.url}/oars/courses/{course}/"
+    check_and_shoot(page, errors, "course_dashboard_from_instance", min_charts=6)
 
 
 def test_standalone_file_renders_offline(browser, browser_world, tmp_path) -> None:

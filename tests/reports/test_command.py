@@ -28,7 +28,7 @@ def test_formats_show_the_same_rows(world) -> None:
     rows = list(csv.DictReader(io.StringIO(run("enrollees_current", "--course", course, "--format", "csv"))))
     assert [(row["mode"], int(row["enrollees"])) for row in rows] == [(r["mode"], r["enrollees"]) for r in expected]
     table = run("enrollees_current", "--course", course)
-    assert table.splitlines()[0].split() == ["Mode", "Enrollees"]
+    assert table.splitlines()[0].split() == ["Enrollment", "mode", "Enrolled", "learners"]
     assert len(table.splitlines()) == 2 + len(expected)
 
 

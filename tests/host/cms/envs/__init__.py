@@ -1,1 +1,1 @@
-"""CMS settings modules (common, test)."""
+"""CMS settings modules (common, test, production)."""
