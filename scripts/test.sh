@@ -10,6 +10,7 @@ apt_install pkg-config libmariadb-dev build-essential clickhouse-server chromium
 ensure_venv test
 ensure_mariadb
 ensure_redis
+ensure_aspects_compat
 
 say "ruff"
 "$VENV/bin/ruff" check .
