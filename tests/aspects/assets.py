@@ -151,19 +151,26 @@ def _superset_env() -> jinja2.Environment:
     return env
 
 
-def clickhouse_datasets() -> list[Dataset]:
-    """The Superset datasets that query ClickHouse (not Superset's own metadata database), their SQL rendered.
+@dataclass(frozen=True)
+class Datasets:
+    clickhouse: list[Dataset]
+    elsewhere: list[str]  # names of datasets on Superset's own metadata database
+
+
+def datasets() -> Datasets:
+    """Superset's datasets, split by database: those on ClickHouse with their SQL rendered, and the others' names.
 
     A dataset without SQL is a physical one: Superset reads its ``schema.table_name`` whole.
     """
     clickhouse = yaml.safe_load(render_tutor((ASSETS / "databases" / "OpenedX_Clickhouse.yaml").read_text()))["uuid"]
-    found = []
+    found = Datasets([], [])
     for path in sorted((ASSETS / "datasets").glob("*.yaml")):
         spec = yaml.safe_load(render_tutor(path.read_text()))
         if spec["database_uuid"] != clickhouse:
+            found.elsewhere.append(spec["table_name"])
             continue
         sql = spec["sql"] or f"SELECT * FROM `{spec['schema']}`.`{spec['table_name']}`"
-        found.append(Dataset(spec["table_name"], _superset_env().from_string(sql).render()))
+        found.clickhouse.append(Dataset(spec["table_name"], _superset_env().from_string(sql).render()))
     return found
 
 

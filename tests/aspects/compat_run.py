@@ -37,6 +37,9 @@ SERVER_ONLY_DATASETS = {
     "clickhouse_computed_metrics": "system.asynchronous_metrics",
 }
 
+#: Datasets on Superset's own metadata database (its users, its action log), not on ClickHouse: not run here.
+SUPERSET_METADATA_DATASETS = {"ab_user", "superset_action_log"}
+
 #: Models that rightly hold nothing for this cohort, and why.
 EMPTY_MODELS = {
     "dim_most_recent_tags": "no tags: the stand-in platform has no content tagging to dump into event_sink.tag",
@@ -51,6 +54,8 @@ EMPTY_DATASETS = {
 #: Models and datasets that show personal data: empty when it is off.
 PII_ONLY = {"user_pii", "dim_user_pii", "enrollment_pii"}
 
+#: Learners of the cohort (about 70 events each over two courses): every model and dataset gets rows.
+LEARNERS = 10
 #: Events per ingest call: the production batch size order of magnitude, so the views see multi-row blocks.
 BATCH = 500
 
@@ -106,7 +111,7 @@ def _write_cohort(client, settings, capture) -> int:
     settings.OARS_COURSE_DUMP_DELAY = 0
     settings.OARS_PII_ENABLED = PII
     with capture(execute=True):
-        world = build_world(seed=11, learners=16)
+        world = build_world(seed=11, learners=LEARNERS)
         for user in world.learners:
             for course in world.courses.values():
                 factories.enroll(user, course.course_key)
@@ -152,9 +157,11 @@ def test_aspects_models_and_datasets_run_on_our_tables(settings, store, django_c
     assert not empty_models, "models whose row count is not what the cohort gives:\n" + "\n".join(empty_models)
 
     failures, wrong = [], []
-    datasets = assets.clickhouse_datasets()
-    assert {dataset.name for dataset in datasets} >= set(SERVER_ONLY_DATASETS)
-    for dataset in datasets:
+    found = assets.datasets()
+    assert set(found.elsewhere) == SUPERSET_METADATA_DATASETS
+    assert {dataset.name for dataset in found.clickhouse} >= set(SERVER_ONLY_DATASETS)
+    assert len(found.clickhouse) > 40, [dataset.name for dataset in found.clickhouse]
+    for dataset in found.clickhouse:
         try:
             rows = client.query(dataset.sql).rows
         except Exception as error:
@@ -184,7 +191,7 @@ def _derived_tables(client) -> list[tuple[str, str]]:
 
 
 def test_reference_replay_with_aspects_views_stores_each_statement_once(settings) -> None:
-    """The reference events, replayed twice through our write path into a raw table with Aspects' views attached.
+    """The reference events, replayed through our write path into a raw table with Aspects' views attached.
 
     A dependent view that refuses a block must not make the writer insert raw rows again (ClickHouse committed
     them before the view threw), and whatever the views refuse is reported as stored, not as refused.
@@ -201,7 +208,8 @@ def test_reference_replay_with_aspects_views_stores_each_statement_once(settings
     result = run(events)
     ids = {statement.id for statement in result.statements}
     assert len(ids) > 50, len(ids)
-    reports = [write_result(run(events), "replay", client, events=len(events)) for _ in range(2)]
+    client.execute("SYSTEM STOP MERGES")  # a merge would hide rows stored twice
+    report = write_result(result, "replay", client, events=len(events))
 
     raw = client.query("SELECT count(), uniqExact(event_id) FROM xapi.xapi_events_all").rows[0]
     stored = {str(row[0]) for row in client.query("SELECT DISTINCT event_id FROM xapi.xapi_events_all").rows}
@@ -215,5 +223,5 @@ def test_reference_replay_with_aspects_views_stores_each_statement_once(settings
     assert not twice, f"derived tables holding a statement more than once (rows, statements): {twice}"
     parsed = client.query("SELECT count() FROM xapi.xapi_events_all_parsed").scalar()
     assert parsed == len(ids), f"xapi_events_all_parsed: {parsed} rows for {len(ids)} statements"
-    rejected = sum(report.outcomes[INSERT_REJECTED] for report in reports)
-    assert rejected == 0, f"{rejected} statements reported refused, yet every one is stored"
+    rejected = report.outcomes[INSERT_REJECTED]
+    assert rejected == 0, f"{rejected} statements reported refused by ClickHouse, yet every one is stored"
