@@ -225,3 +225,12 @@ def test_reference_replay_with_aspects_views_stores_each_statement_once(settings
     assert parsed == len(ids), f"xapi_events_all_parsed: {parsed} rows for {len(ids)} statements"
     rejected = report.outcomes[INSERT_REJECTED]
     assert rejected == 0, f"{rejected} statements reported refused by ClickHouse, yet every one is stored"
+
+
+def test_models_fail_without_the_functions_aspects_migrations_create() -> None:
+    """The build check is not vacuous: without the org-from-URL functions (our 0011), the models that call them fail."""
+    client = from_url(CHDB_URL)
+    Migrator(client, DATABASES, Topology()).migrate()
+    client.execute("DROP FUNCTION get_org_from_course_url")
+    with pytest.raises(AssertionError, match=r"models that did not build:\n(.|\n)*get_org_from_course_url"):
+        _build_models(client)

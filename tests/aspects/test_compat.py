@@ -41,3 +41,7 @@ def test_aspects_models_and_datasets_run_on_our_tables(order: str, pii: str) -> 
 
 def test_reference_replay_with_aspects_views_stores_each_statement_once() -> None:
     _run("test_reference_replay_with_aspects_views_stores_each_statement_once", ASPECTS_COMPAT_ORDER="aspects-first")
+
+
+def test_the_model_build_check_catches_a_missing_function() -> None:
+    _run("test_models_fail_without_the_functions_aspects_migrations_create", ASPECTS_COMPAT_ORDER="ours")
