@@ -125,3 +125,34 @@ ensure_tutor_venv() {
         touch "$stamp"
     fi
 }
+
+ensure_aspects_compat() {
+    # The Aspects compatibility suite's inputs, outside the repository and cached by a stamp: a venv of its own
+    # (.venv-dbt) with dbt from requirements/aspects-compat.txt, the published tutor-contrib-aspects package
+    # (requirements/aspects-assets.txt) unpacked, and aspects-dbt (the shared/ fixture) compiled offline.
+    local venv="${OARS_DBT_VENV:-$ROOT/.venv-dbt}" cache="${OARS_ASPECTS_COMPAT_DIR:-$ROOT/.cache/aspects-compat}"
+    local project="${OARS_ASPECTS_DBT_PROJECT:-$ROOT/../shared/fixtures/aspects-dbt-v7.0.0}" stamp python
+    [ -f "$project/dbt_project.yml" ] || { echo "aspects-dbt fixture missing: $project" >&2; return 1; }
+    stamp="$cache/.stamp-$(cat "$ROOT/requirements/aspects-compat.txt" "$ROOT/requirements/aspects-assets.txt" \
+        <(cd "$project" && find . -type f | sort | xargs sha1sum) <(declare -f ensure_aspects_compat) | sha1sum | cut -c1-12)"
+    [ -f "$stamp" ] && return 0
+    say "aspects compatibility: dbt venv, tutor-contrib-aspects, dbt compile"
+    python="$(find_python)"
+    [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q -r "$ROOT/requirements/aspects-compat.txt"
+    rm -rf "$cache" && mkdir -p "$cache/download" "$cache/package" "$cache/dbt-logs"
+    "$venv/bin/python" -m pip download -q --no-deps -d "$cache/download" -r "$ROOT/requirements/aspects-assets.txt"
+    "$venv/bin/python" -m zipfile -e "$cache"/download/*.whl "$cache/package"
+    # tutor-contrib-aspects' profile (target prod: models keep their custom schemas) with a server that need not
+    # exist: compile neither connects nor introspects.
+    printf 'aspects:\n  target: prod\n  outputs:\n    prod:\n      type: clickhouse\n      schema: reporting\n      host: 127.0.0.1\n      port: 9\n      user: default\n      password: ""\n' \
+        > "$cache/profiles.yml"
+    # tutor-contrib-aspects' values of the variables the models read.
+    env ASPECTS_XAPI_DATABASE=xapi ASPECTS_RAW_XAPI_TABLE=xapi_events_all ASPECTS_EVENT_SINK_DATABASE=event_sink \
+        DBT_PROFILE_TARGET_DATABASE=reporting ASPECTS_DATA_TTL_EXPRESSION="toDateTime(emission_time) + INTERVAL 1 YEAR" \
+        CLICKHOUSE_CLUSTER_NAME= DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+        "$venv/bin/dbt" compile --no-populate-cache --no-introspect --no-partial-parse --quiet \
+        --profiles-dir "$cache" --project-dir "$project" --target-path "$cache/dbt-target" --log-path "$cache/dbt-logs"
+    touch "$stamp"
+}

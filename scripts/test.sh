@@ -15,6 +15,7 @@ ensure_tutor_venv "$OARS_TUTOR_VENV" test.txt
 ensure_tutor_venv "$OARS_TUTOR_ASPECTS_VENV" test-aspects.txt
 ensure_mariadb
 ensure_redis
+ensure_aspects_compat
 
 say "ruff"
 "$VENV/bin/ruff" check .
