@@ -6,12 +6,35 @@ matters (which server, which file, which value) under driver internals.
 
 from __future__ import annotations
 
+from argparse import ArgumentTypeError
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.privacy import mask_secrets
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (argparse turns the error into a one-line usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
 
 
 def one_line(text: str) -> str:

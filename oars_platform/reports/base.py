@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,8 +141,3 @@ class Report:
 def columns(*spec: tuple[Any, ...] | Column) -> tuple[Column, ...]:
     """Shorthand: ``columns(("day", "Day", "date"), ("events", "Events", "int"))``; a Column passes as is."""
     return tuple(item if isinstance(item, Column) else Column(*item) for item in spec)
-
-
-def names(report_columns: Sequence[Column]) -> list[str]:
-    """Column names, in order."""
-    return [column.name for column in report_columns]

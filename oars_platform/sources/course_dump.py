@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import batched
 
 from oars_platform.clickhouse import ClickHouseClient, ClickHouseError
 from oars_platform.clickhouse.databases import Databases
@@ -69,11 +70,6 @@ class LastDump:
     is_deleted: bool
 
 
-def _batches(rows: Sequence[tuple], size: int) -> Iterable[Sequence[tuple]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 def write_snapshots(
     snapshots: Sequence[CourseSnapshot],
     client: ClickHouseClient | None = None,
@@ -97,10 +93,10 @@ def write_snapshots(
         qualified(databases.event_sink, "course_overviews"), OVERVIEW_COLUMNS, [rows.overview for rows in all_rows]
     )
     sink_blocks = [row for rows in all_rows for row in rows.sink_blocks]
-    for batch in _batches(sink_blocks, size):
+    for batch in batched(sink_blocks, size):
         client.insert(qualified(databases.event_sink, "course_blocks"), SINK_BLOCK_COLUMNS, batch)
     block_dumps = [row for rows in all_rows for row in rows.block_dumps]
-    for batch in _batches(block_dumps, size):
+    for batch in batched(block_dumps, size):
         client.insert(qualified(databases.oars, "course_block_dumps"), BLOCK_DUMP_COLUMNS, batch)
     client.insert(qualified(databases.oars, "course_dumps"), DUMP_COLUMNS, [rows.ledger for rows in all_rows])
     prune_superseded([snapshot.course_key for snapshot in snapshots], client, databases, Topology(config.cluster))

@@ -87,12 +87,6 @@ def expand_paths(patterns: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return found
 
 
-def is_gzip(path: str | os.PathLike[str]) -> bool:
-    """True when the file starts with the gzip magic bytes, whatever its name."""
-    with open(path, "rb") as handle:
-        return handle.read(2) == GZIP_MAGIC
-
-
 #: Byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -165,7 +159,6 @@ class _Source:
         self.raw: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed in close()
         self.gzip = self.raw.read(2) == GZIP_MAGIC
         self.raw.seek(0)
-        self.inflater = zlib.decompressobj(wbits=31) if self.gzip else None
         self.encodings: list[str] = []  # filled by _as_utf8 once the first bytes are read
         self.lines = 0  # lines cut into chunks so far
 
@@ -307,20 +300,6 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def read_events(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any] | Skip]]:
-    """Every line of ``path`` as ``(offset, event or skip reason)``: a simple serial view, for tools and tests."""
-    for item in iter_chunks(path, 1000):
-        if isinstance(item, FileError):
-            yield item.offset, Skip.UNREADABLE_FILE
-            return
-        offset = item.start
-        for line in item.lines:
-            parsed = parse_line(line)
-            yield offset, parsed if isinstance(parsed, Skip) else parsed[0]
-            offset += len(line) + 1
-
-
 __all__ = [
-    "Chunk", "FileError", "Skip", "detect_encoding", "expand_paths", "is_gzip", "iter_chunks", "parse_line",
-    "read_events",
+    "Chunk", "FileError", "Skip", "detect_encoding", "expand_paths", "iter_chunks", "parse_line",
 ]

@@ -8,18 +8,10 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from oars_platform.clickhouse import ClickHouseError
-from oars_platform.management.base import OarsCommand
+from oars_platform.management.base import OarsCommand, positive_int
 from oars_platform.privacy import scrub_text
 from oars_platform.sinks import SINKS
 from oars_platform.sinks.backfill import DEFAULT_BATCH_SIZE, BackfillOptions, BackfillSummary, PIIDisabled, backfill
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
-
 
 #: platform-plugin-aspects' name for course overviews and their blocks (its course sink).
 COURSE_OVERVIEWS = "course_overviews"
@@ -112,10 +104,10 @@ class Command(OarsCommand):
             help="Start after this primary key instead of the checkpoint (0 rereads the whole table); "
             "--start_pk is platform-plugin-aspects' name for it.",
         )
-        parser.add_argument("--limit", type=_positive, default=None, help="Read at most this many rows, then stop.")
+        parser.add_argument("--limit", type=positive_int, default=None, help="Read at most this many rows, then stop.")
         parser.add_argument(
             "--batch-size", "--batch_size", dest="batch_size",
-            type=_positive,
+            type=positive_int,
             default=DEFAULT_BATCH_SIZE,
             help=f"Rows per page: one platform query and one ClickHouse insert each (default {DEFAULT_BATCH_SIZE}).",
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from argparse import ArgumentTypeError
 from collections import Counter
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.core.management.base import CommandError
 
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.conf import get_config
-from oars_platform.management.base import OarsCommand, one_line
+from oars_platform.management.base import OarsCommand, one_line, positive_int
 from oars_platform.privacy import mask_secrets
 from oars_platform.replay import ReplayError, ReplayOptions, ReplaySummary, replay
 from oars_platform.sources.tracking_logs import Skip, expand_paths
@@ -44,15 +43,6 @@ ADVICE = {
 }
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 class Command(OarsCommand):

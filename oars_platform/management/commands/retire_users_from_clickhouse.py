@@ -15,25 +15,15 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from oars_platform.clickhouse import ClickHouseError
-from oars_platform.management.base import OarsCommand
+from oars_platform.management.base import OarsCommand, positive_float, positive_int
 from oars_platform.privacy import scrub_text
 from oars_platform.retirement import RetirementIncomplete, retire_users, user_ids_from
 
 DEFAULT_BATCH_SIZE = 100
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
 
 
 class Command(OarsCommand):
@@ -73,13 +63,13 @@ class Command(OarsCommand):
         )
         parser.add_argument(
             "--batch-size",
-            type=_positive,
+            type=positive_int,
             default=DEFAULT_BATCH_SIZE,
             help=f"Users per batch: one ALTER TABLE per table and batch (default {DEFAULT_BATCH_SIZE}).",
         )
         parser.add_argument(
             "--wait",
-            type=_positive_float,
+            type=positive_float,
             default=300.0,
             help="Seconds to wait, per batch, for ClickHouse to finish its mutations before failing (default 300).",
         )
