@@ -84,6 +84,8 @@ class ReplayCounts:
     skipped: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     invalid_errors: Counter[str] = field(default_factory=Counter)
+    #: Statements written (in ``written``) that a materialized view refused, per view.
+    view_refused: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -114,6 +116,7 @@ class ReplaySummary(ReplayCounts):
         self.skipped.update(outcome.skipped)
         self.rejected.update(outcome.rejected)
         self.invalid_errors.update(outcome.invalid_errors)
+        self.view_refused.update(outcome.view_refused)
 
 
 Progress = Callable[[int, ReplaySummary], None]
@@ -204,6 +207,7 @@ def _record_write(outcome: ChunkOutcome, report: IngestReport) -> None:
     outcome.written_by = os.getpid()
     if report.outcomes.get(INSERT_REJECTED):
         outcome.rejected[INSERT_REJECTED] += report.outcomes[INSERT_REJECTED]
+    outcome.view_refused.update(report.view_refused)
 
 
 def _slim(statement: TransformedStatement) -> TransformedStatement:

@@ -25,10 +25,11 @@ COMPATIBLE_SCHEMA = [
     "CREATE DATABASE IF NOT EXISTS {oars}",
     "CREATE TABLE {xapi}.xapi_events_all (event_id UUID, emission_time DateTime, event String) "
     "ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(emission_time) ORDER BY (emission_time, event_id)",
-    "CREATE TABLE {oars}.quarantine (received_at DateTime, source String, reason String, event_name String, "
-    "detail String, raw String, raw_truncated UInt8) ENGINE = MergeTree() ORDER BY (reason, received_at)",
-    "CREATE TABLE {oars}.ingest_counts (day Date, source String, event_name String, outcome String, events UInt64, "
-    "last_received_at DateTime, last_emission_time DateTime) ENGINE = MergeTree() ORDER BY (day, source, event_name)",
+    "CREATE TABLE {oars}.quarantine (quarantine_id UUID, received_at DateTime, source String, reason String, "
+    "event_name String, detail String, raw String, raw_truncated UInt8) ENGINE = MergeTree() "
+    "ORDER BY (reason, received_at)",
+    "CREATE TABLE {oars}.ingest_ledger (id UUID, outcome String, event_name String, day Date, source String, "
+    "received_at DateTime, emission_time DateTime) ENGINE = ReplacingMergeTree() ORDER BY (outcome, event_name, id)",
 ]
 
 

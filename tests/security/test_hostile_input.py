@@ -161,7 +161,7 @@ def _quarantined(clickhouse) -> Counter[str]:
 @given(plan=st.lists(recipes(NAMES), min_size=1, max_size=10))
 def test_hostile_events_in_process_are_stored_or_quarantined(hostile_world, monkeypatch, plan: list[Recipe]) -> None:
     clickhouse = hostile_world
-    for table in ("xapi.xapi_events_all", "oars.quarantine", "oars.ingest_counts"):
+    for table in ("xapi.xapi_events_all", "oars.quarantine", "oars.ingest_ledger"):
         role, name = table.split(".")
         clickhouse.client.execute(f"TRUNCATE TABLE `{getattr(clickhouse.databases, role)}`.`{name}`")
     buffered: list[str] = []

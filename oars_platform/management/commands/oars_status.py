@@ -44,6 +44,8 @@ class Command(BaseCommand):
         self.stdout.write(f"dead letters: {_fmt(status.dead_letters)}")
         for reason, count in sorted(status.quarantine_by_reason.items()):
             self.stdout.write(f"quarantined {reason}: {count}")
+        for view, count in sorted(status.view_refused.items()):
+            self.stdout.write(f"stored but refused by view {view}: {count}")
         for name, count in sorted(status.statements_by_event.items(), key=lambda item: (-item[1], item[0])):
             self.stdout.write(f"statements {name}: {count}")
         for error in status.errors:
