@@ -89,6 +89,8 @@ class ReplayCounts:
     invalid_errors: Counter[str] = field(default_factory=Counter)
     #: One example per skip or rejection reason, for the summary: where the line is, or which course/user.
     examples: dict[str, str] = field(default_factory=dict)
+    #: Statements written (in ``written``) that a materialized view refused, per view.
+    view_refused: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -123,6 +125,7 @@ class ReplaySummary(ReplayCounts):
         self.skipped.update(outcome.skipped)
         self.rejected.update(outcome.rejected)
         self.invalid_errors.update(outcome.invalid_errors)
+        self.view_refused.update(outcome.view_refused)
         for reason, example in outcome.examples.items():
             self.examples.setdefault(reason, example)
 
@@ -245,6 +248,7 @@ def _record_write(outcome: ChunkOutcome, report: IngestReport) -> None:
     outcome.written_by = os.getpid()
     if report.outcomes.get(INSERT_REJECTED):
         outcome.rejected[INSERT_REJECTED] += report.outcomes[INSERT_REJECTED]
+    outcome.view_refused.update(report.view_refused)
 
 
 def _slim(statement: TransformedStatement) -> TransformedStatement:

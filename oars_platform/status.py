@@ -15,6 +15,7 @@ from typing import Any
 from oars_platform.clickhouse import ClickHouseClient, ClickHouseError
 from oars_platform.clickhouse.sql import qualified
 from oars_platform.conf import get_config
+from oars_platform.ingest import VIEW_REFUSED
 from oars_platform.privacy import mask_secrets
 
 
@@ -32,6 +33,8 @@ class PipelineStatus:
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
     statements_by_event: dict[str, int] = field(default_factory=dict)
     pending_migrations: list[str] = field(default_factory=list)
+    #: Statements stored in the raw table that a materialized view refused, per view (also in statements_by_event).
+    view_refused: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -52,7 +55,8 @@ def read_status(client: ClickHouseClient) -> PipelineStatus:
     """Collect every fact; a failing source is reported in ``errors``, the others are still read."""
     config = get_config()
     status = PipelineStatus(clickhouse=client.display_url)
-    counts = qualified(config.databases.oars, "ingest_counts")
+    # One row per distinct statement (or quarantined event) and outcome: retries, reruns and replays count once.
+    counts = qualified(config.databases.oars, "ingest_totals")
     try:
         rows = client.query(
             f"SELECT event_name, outcome, sum(events), max(last_received_at), max(last_emission_time) "  # noqa: S608
@@ -63,6 +67,9 @@ def read_status(client: ClickHouseClient) -> PipelineStatus:
                 status.statements_by_event[name] = int(events)
                 if status.last_event_time is None or emitted > status.last_event_time:
                     status.last_event_time = emitted
+            elif outcome.startswith(VIEW_REFUSED):
+                view = outcome[len(VIEW_REFUSED):]
+                status.view_refused[view] = status.view_refused.get(view, 0) + int(events)
             else:
                 status.quarantine_by_reason[outcome] = status.quarantine_by_reason.get(outcome, 0) + int(events)
             if status.last_received_at is None or received > status.last_received_at:

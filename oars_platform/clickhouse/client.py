@@ -22,6 +22,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from oars_platform.clickhouse.errors import ClickHouseConfigError
 
 Params = Mapping[str, Any] | None
+#: Query settings of one insert: names are code constants, values ints or tokens we generate (never user input).
+InsertSettings = Mapping[str, int | str] | None
 
 
 @dataclass
@@ -52,8 +54,14 @@ class ClickHouseClient(Protocol):
     def query(self, sql: str, params: Params = None) -> QueryResult:
         """Run a SELECT and return its rows."""
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
-        """Insert rows (each a sequence in ``columns`` order) into ``db.table``; return the number inserted."""
+    def insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], settings: InsertSettings = None
+    ) -> int:
+        """Insert rows (each a sequence in ``columns`` order) into ``db.table``; return the number inserted.
+
+        ``settings`` are ClickHouse query settings for this insert (deduplication token and friends, see
+        :mod:`oars_platform.clickhouse.writer`); a server that does not know one of them is sent the others.
+        """
 
     def server_version(self) -> str:
         """The server's version string (also a cheap reachability probe)."""

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from oars_platform.clickhouse.client import Params, QueryResult
+from oars_platform.clickhouse.client import InsertSettings, Params, QueryResult
 from oars_platform.clickhouse.errors import (
     ClickHouseConfigError,
     ClickHouseQueryError,
@@ -28,6 +28,24 @@ from oars_platform.clickhouse.errors import (
 from oars_platform.clickhouse.sql import column_list, identifier, split_qualified
 
 _CODE = re.compile(r"Code: (\d+)\.")
+_SETTING_NAME = re.compile(r"^[a-z_]{1,100}$")
+_SETTING_TEXT = re.compile(r"^[A-Za-z0-9:_-]{0,200}$")
+
+
+def settings_clause(settings: InsertSettings) -> str:
+    """`` SETTINGS name = value, ...`` for an insert; names and values are checked (a SETTINGS clause binds nothing)."""
+    if not settings:
+        return ""
+    parts = []
+    for name, value in settings.items():
+        if not _SETTING_NAME.match(name):
+            raise ClickHouseQueryError(f"invalid setting name {name!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ClickHouseQueryError(f"setting {name} needs an int or a token")
+        if isinstance(value, str) and not _SETTING_TEXT.match(value):
+            raise ClickHouseQueryError(f"setting {name} is not a token")
+        parts.append(f"{name} = {value}" if isinstance(value, int) else f"{name} = '{value}'")
+    return " SETTINGS " + ", ".join(parts)
 
 
 def param_text(value: Any) -> str:
@@ -115,14 +133,16 @@ class EmbeddedClient:
         data = [table.column(index).to_pylist() for index in range(len(columns))]
         return QueryResult(columns=columns, rows=list(zip(*data, strict=True)) if data else [])
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    def insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], settings: InsertSettings = None
+    ) -> int:
         """Insert rows as one Arrow block."""
         if not rows:
             return 0
         transposed = [list(values) for values in zip(*rows, strict=True)]
-        return self.insert_columns(table, dict(zip(columns, transposed, strict=True)))
+        return self.insert_columns(table, dict(zip(columns, transposed, strict=True)), settings)
 
-    def insert_columns(self, table: str, data: dict[str, list[Any]]) -> int:
+    def insert_columns(self, table: str, data: dict[str, list[Any]], settings: InsertSettings = None) -> int:
         """Insert column-oriented data (the cheapest path: no row objects at all).
 
         Each column is CAST to the table's type explicitly: a plain INSERT ... SELECT converts a malformed value
@@ -144,7 +164,8 @@ class EmbeddedClient:
             f"CAST({identifier(column)}, {_literal(types[column])}) AS {identifier(column)}" for column in columns
         )
         target = f"{identifier(database)}.{identifier(name)} {column_list(columns)}"
-        sql = f"INSERT INTO {target} SELECT {selected} FROM Python(arrow_batch)"  # noqa: S608 - checked identifiers
+        sql = (f"INSERT INTO {target} SELECT {selected} FROM Python(arrow_batch)"  # noqa: S608 - checked identifiers
+               + settings_clause(settings))
         with self._lock:
             try:
                 self._session.query(sql, "Null")

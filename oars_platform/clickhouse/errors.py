@@ -13,6 +13,9 @@ import re
 # "Cannot parse string '...'"); a type name (<class 'str'>) and a column name (column "id") are not values.
 _MISMATCH_VALUE = re.compile(r"(got <class '[\w.]+'>: ).*( for column \"[^\"]*\")", re.DOTALL)
 _SERVER_ERROR = re.compile(r"Code: (\d+)\..*\(([A-Z][A-Z0-9_]+)\)\s*$", re.DOTALL)
+#: ClickHouse's context line when a materialized view attached to the insert's table failed; the innermost (first)
+#: one names the view that threw. Backquotes and the view's UUID in parentheses are not part of the name.
+_VIEW = re.compile(r"while pushing to view `?(\w+)`?\.`?(\w+)`?")
 _QUOTED_VALUE = re.compile(r"(<class '[\w.]+'>|column \"[^\"]*\")|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
@@ -31,9 +34,21 @@ class ClickHouseUnavailable(ClickHouseError):
 class ClickHouseQueryError(ClickHouseError):
     """The server rejected a statement; ``code`` is ClickHouse's error code when known."""
 
-    def __init__(self, message: str, code: int | None = None) -> None:
+    def __init__(self, message: str, code: int | None = None, view: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        #: The materialized view that refused the rows, when the insert's own table took them (see ``failed_view``).
+        self.view = view if view is not None else failed_view(message)
+
+
+def failed_view(message: str) -> str | None:
+    """The view named by ClickHouse's ``while pushing to view db.name`` context, or None.
+
+    When it is there, the insert's own table has already committed the rows (ClickHouse writes the table's part,
+    then pushes the block to each attached view): the rows are stored, one view refused them.
+    """
+    match = _VIEW.search(message)
+    return f"{match[1]}.{match[2]}" if match else None
 
 
 def without_values(error: ClickHouseQueryError, table: str) -> ClickHouseQueryError:
@@ -51,4 +66,6 @@ def without_values(error: ClickHouseQueryError, table: str) -> ClickHouseQueryEr
     else:
         message = _MISMATCH_VALUE.sub(r"\1<value>\2", message)
         message = _QUOTED_VALUE.sub(lambda match: match[1] or "<value>", message)
+    if error.view:
+        return ClickHouseQueryError(f"view {error.view} refused the rows: {message}", code=error.code, view=error.view)
     return ClickHouseQueryError(f"{table} refused the rows: {message}", code=error.code)

@@ -18,7 +18,7 @@ from typing import Any
 from clickhouse_driver import Client, defines
 from clickhouse_driver import errors as driver_errors
 
-from oars_platform.clickhouse.client import ClickHouseURL, Params, QueryResult
+from oars_platform.clickhouse.client import ClickHouseURL, InsertSettings, Params, QueryResult
 from oars_platform.clickhouse.errors import ClickHouseQueryError, ClickHouseUnavailable, without_values
 from oars_platform.clickhouse.sql import column_list, split_qualified
 
@@ -92,6 +92,7 @@ class NativeClient:
             client_name="oars-platform",
             settings={"server_side_params": True},
         )
+        self._known_settings: dict[str, bool] = {}
 
     def _server_binds_params(self) -> bool:
         """Whether the connected server binds ``{name:Type}`` parameters itself (revision 54459 and later)."""
@@ -166,17 +167,32 @@ class NativeClient:
         rows, types = self._run(sql, params, with_column_types=True)
         return QueryResult(columns=[name for name, _ in types], rows=[tuple(row) for row in rows])
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    def insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], settings: InsertSettings = None
+    ) -> int:
         """Insert rows in one block (the driver sends them in the native columnar format)."""
         if not rows:
             return 0
         database, name = split_qualified(table)
         sql = f"INSERT INTO `{database}`.`{name}` {column_list(list(columns))} VALUES"
         data = [tuple(row) for row in rows]
+        known = self._supported(settings)
         try:
-            return int(self._call("Insert", lambda: self._client.execute(sql, data)) or 0)
+            return int(self._call("Insert", lambda: self._client.execute(sql, data, settings=known)) or 0)
         except ClickHouseQueryError as exc:
             raise without_values(exc, table) from None
+
+    def _supported(self, settings: InsertSettings) -> dict[str, int | str]:
+        """The settings this server knows (asked once per name): an old server refuses an unknown one outright."""
+        if not settings:
+            return {}
+        unknown = [name for name in settings if name not in self._known_settings]
+        if unknown:
+            rows = self.query("SELECT name FROM system.settings WHERE name IN {names:Array(String)}",
+                              {"names": unknown}).rows
+            present = {row[0] for row in rows}
+            self._known_settings.update((name, name in present) for name in unknown)
+        return {name: value for name, value in settings.items() if self._known_settings[name]}
 
     def server_version(self) -> str:
         """The server's version, e.g. ``24.8.4``."""

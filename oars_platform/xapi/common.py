@@ -325,24 +325,27 @@ def required_number(value: Any, field_name: str) -> int | float:
 
 
 def score(raw: int | float | None, maximum: int | float | None, scaled: int | float | None) -> dict[str, Any]:
-    """`result.score` with min 0, omitting absent parts.
+    """`result.score` with min 0, omitting absent parts; every part a float, as ERB writes it (`"raw":1.0`).
+
+    ERB builds the score with tincan's `Score`, whose setters store `float(value)`, so an integral grade is written
+    `1.0` and the minimum `0.0`; the JSON text, not only the value, is then the same as the reference's.
 
     xAPI requires min <= raw <= max and -1 <= scaled <= 1; ERB would emit a statement breaking them (e.g. grade above
     max_grade), which an LRS may refuse, so such events are rejected as invalid instead.
     """
-    out: dict[str, Any] = {"min": 0}
+    out: dict[str, Any] = {"min": 0.0}
     if maximum is not None:
         if maximum < 0:
             raise TransformFailure(Reason.INVALID_EVENT, "score max below min", "score")
-        out["max"] = maximum
+        out["max"] = float(maximum)
     if raw is not None:
         if raw < 0 or (maximum is not None and raw > maximum):
             raise TransformFailure(Reason.INVALID_EVENT, "score raw outside [min, max]", "score")
-        out["raw"] = raw
+        out["raw"] = float(raw)
     if scaled is not None:
         if not -1 <= scaled <= 1:
             raise TransformFailure(Reason.INVALID_EVENT, "score scaled outside [-1, 1]", "score")
-        out["scaled"] = scaled
+        out["scaled"] = float(scaled)
     return out
 
 

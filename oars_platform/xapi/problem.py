@@ -120,6 +120,16 @@ def _browser_check(event: Event, builder: StatementBuilder) -> list[dict[str, An
     return [builder.build(common.ATTEMPTED, obj)]
 
 
+def _add_attempt(definition: dict[str, Any], event: Event) -> None:
+    """The attempt number, as ERB gives it to a single problem, a multi-question parent and each of its children.
+
+    ERB reads `data.attempts` in each of those statements' object definitions and leaves it out when falsy (0 too).
+    """
+    attempts = event.get("attempts")
+    if attempts:
+        definition["extensions"] = {c.EXT_ATTEMPT_ID: attempts}
+
+
 def _single_check(event: Event, builder: StatementBuilder, submissions: dict[str, Any]) -> list[dict[str, Any]]:
     object_iri = _server_problem_iri(event, builder)
     submission = next((sub for sub in submissions.values() if present(sub.get("response_type"))), None)
@@ -140,9 +150,7 @@ def _single_check(event: Event, builder: StatementBuilder, submissions: dict[str
         definition["interactionType"] = "other"
         success = event.get("success") == "correct"
         response = response_text(event.get("answers"))
-    attempts = event.get("attempts")
-    if attempts is not None:
-        definition["extensions"] = {c.EXT_ATTEMPT_ID: attempts}
+    _add_attempt(definition, event)
     result: dict[str, Any] = {"score": _problem_score(event)}
     if success is not None:
         result["success"] = success
@@ -157,6 +165,7 @@ def _multi_check(event: Event, builder: StatementBuilder, submissions: dict[str,
     name = _display_name(event)
     if name is not None:
         definition["name"] = {c.EN_US: name}
+    _add_attempt(definition, event)
     parent_object = common.activity(object_iri, definition, "GroupActivity")
     result = {"score": _problem_score(event), "success": event.get("success") == "correct"}
     parent = builder.build(common.EVALUATED, parent_object, result=result)
@@ -174,6 +183,7 @@ def _multi_check(event: Event, builder: StatementBuilder, submissions: dict[str,
                 raise invalid("submission question must be a string", "data.submission")
             child_definition["description"] = {c.EN_US: question}
         child_definition["interactionType"] = interaction_type(sub.get("response_type"))
+        _add_attempt(child_definition, event)
         child_result: dict[str, Any] = {}
         success = _success(sub.get("correct"), "data.submission.correct")
         if success is not None:

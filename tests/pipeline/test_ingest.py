@@ -79,7 +79,7 @@ def test_rejections_are_quarantined_with_their_reason_and_counted(clickhouse, fi
     reasons = sorted(row["reason"] for row in quarantine(clickhouse))
     assert reasons == ["malformed_json", "unknown_event", "unknown_user"]
     counted = clickhouse.client.query(
-        f"SELECT outcome, sum(events) FROM `{clickhouse.databases.oars}`.ingest_counts "
+        f"SELECT outcome, sum(events) FROM `{clickhouse.databases.oars}`.ingest_totals "
         "GROUP BY outcome ORDER BY outcome"
     ).rows
     assert counted == [("malformed_json", 1), ("unknown_event", 1), ("unknown_user", 1), ("written", 1)]

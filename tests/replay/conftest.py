@@ -104,9 +104,9 @@ def quarantined(clickhouse) -> list[tuple[str, str]]:
 
 
 def counts(clickhouse) -> dict[tuple[str, str], int]:
-    """ingest_counts summed per (event name, outcome)."""
+    """ingest_totals (distinct statements and quarantined events) summed per (event name, outcome)."""
     rows = clickhouse.client.query(
-        f"SELECT event_name, outcome, sum(events) FROM `{clickhouse.databases.oars}`.ingest_counts "
+        f"SELECT event_name, outcome, sum(events) FROM `{clickhouse.databases.oars}`.ingest_totals "
         "GROUP BY event_name, outcome"
     ).rows
     return {(name, outcome): int(n) for name, outcome, n in rows}

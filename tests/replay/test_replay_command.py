@@ -142,7 +142,7 @@ def test_two_processes_store_exactly_what_one_process_stores(clickhouse, corpus_
     one_quarantine = quarantined(clickhouse)
     for table in ("xapi_events_all",):
         clickhouse.client.execute(f"TRUNCATE TABLE `{clickhouse.databases.xapi}`.{table}")
-    for table in ("quarantine", "ingest_counts"):
+    for table in ("quarantine", "ingest_ledger"):
         clickhouse.client.execute(f"TRUNCATE TABLE `{clickhouse.databases.oars}`.{table}")
 
     two = run_replay(tmp_path, "--batch-size", "37", "--processes", "2")
@@ -160,7 +160,7 @@ def test_dry_run_writes_nothing_and_reports_the_same_transform_counts(clickhouse
     dry = run_replay(tmp_path / "mixed.log", "--dry-run")
     assert clickhouse.count("xapi.xapi_events_all") == 0
     assert clickhouse.count("oars.quarantine") == 0
-    assert clickhouse.count("oars.ingest_counts") == 0
+    assert clickhouse.count("oars.ingest_ledger") == 0
     dry_two = run_replay(tmp_path / "mixed.log", "--dry-run", "--processes", "2")
     assert clickhouse.count("xapi.xapi_events_all") == 0
 

@@ -232,3 +232,23 @@ def ingest_messily(events: list[dict[str, Any]], seed: int = 1) -> None:
         ingest(stream[position : position + size], "test")
         position += size
     ingest(events, "replay")
+    _write_duplicates(rng)
+
+
+def _write_duplicates(rng: random.Random) -> None:
+    """Insert stored statements again, straight into the raw table, in uneven batches.
+
+    Our writer never sends a stored statement again, but another writer of the same table may (event-routing-
+    backends through Ralph or Vector on a site moving to the plugin): reports must not count those twice either.
+    """
+    from oars_platform.clickhouse.sql import qualified
+    from oars_platform.conf import get_config
+    from oars_platform.connection import get_client
+    from oars_platform.ingest import RAW_COLUMNS
+
+    client = get_client()
+    table = qualified(get_config().databases.xapi, "xapi_events_all")
+    rows = client.query(f"SELECT event_id, emission_time, event FROM {table}").rows
+    again = rng.sample(rows, k=max(1, len(rows) // 5))
+    for start in range(0, len(again), 37):
+        client.insert(table, RAW_COLUMNS, again[start:start + 37])

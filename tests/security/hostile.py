@@ -320,11 +320,15 @@ class SiteLookups:
 
 
 def oracle(texts: list[str], max_event_bytes: int = MAX_EVENT_BYTES) -> tuple[set[str], Counter[str], list[str]]:
-    """What the worker must make of buffered texts: statement ids, quarantine counts by reason, fate per text."""
+    """What the worker must make of buffered texts: statement ids, quarantine counts by reason, fate per text.
+
+    The counts are of distinct quarantined events: the same bad text sent twice is one quarantined event (one row).
+    """
     config = TransformConfig(lms_root_url=LMS, max_event_bytes=max_event_bytes)
     fates: list[str] = []
     ids: set[str] = set()
     reasons: Counter[str] = Counter()
+    seen: set[tuple[str, str]] = set()
     for text in texts:  # one at a time: each fate is the event's own
         result = transform_batch([text], config, SiteLookups())
         if result.statements:
@@ -332,6 +336,8 @@ def oracle(texts: list[str], max_event_bytes: int = MAX_EVENT_BYTES) -> tuple[se
             fates.append(STORED)
         else:
             (rejection,) = result.rejections
-            reasons[str(rejection.reason)] += 1
+            if (str(rejection.reason), rejection.raw) not in seen:
+                seen.add((str(rejection.reason), rejection.raw))
+                reasons[str(rejection.reason)] += 1
             fates.append(str(rejection.reason))
     return ids, reasons, fates

@@ -62,6 +62,8 @@ class Command(OarsCommand):
         out(f"dead letters: {_fmt(status.dead_letters)}")
         for reason, count in sorted(status.quarantine_by_reason.items()):
             out(f"quarantined {reason}: {count}")
+        for view, count in sorted(status.view_refused.items()):
+            out(f"stored but refused by view {view}: {count}")
         for name, count in sorted(status.statements_by_event.items(), key=lambda item: (-item[1], item[0])):
             out(f"statements {name}: {count}")
         for name in status.pending_migrations:

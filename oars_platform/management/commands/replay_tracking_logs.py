@@ -146,6 +146,8 @@ class Command(OarsCommand):
             out(f"Statements: {summary.statements} produced, none written (dry run)")
         else:
             out(f"Statements: {summary.statements} produced, {summary.written} written")
+            for view, count in sorted(summary.view_refused.items()):
+                out(f"  stored, but refused by view {view}: {count}")
         out(f"Skipped lines: {sum(summary.skipped.values())}")
         for reason, count in sorted(summary.skipped.items()):
             out(f"  {reason}: {count}")

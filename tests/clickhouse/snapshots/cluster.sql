@@ -1144,3 +1144,61 @@ CREATE TABLE IF NOT EXISTS `event_sink`.`object_tag` ON CLUSTER `analytics`
 ENGINE = ReplicatedReplacingMergeTree()
 PRIMARY KEY (id, time_last_dumped)
 ORDER BY (id, time_last_dumped);
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `xapi`.`xapi_events_all` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`events_parsed` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`enrollment_events` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`video_events` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`problem_events` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`navigation_events` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`grading_events` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`completion_events` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`forum_events` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`problem_learner_state` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`quarantine` ON CLUSTER `analytics` ADD COLUMN IF NOT EXISTS `quarantine_id` UUID;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`quarantine` ON CLUSTER `analytics` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+CREATE TABLE IF NOT EXISTS `oars`.`ingest_ledger` ON CLUSTER `analytics`
+(
+    `outcome` LowCardinality(String),
+    `event_name` String,
+    `id` UUID,
+    `day` Date,
+    `source` LowCardinality(String),
+    `received_at` DateTime64(3, 'UTC'),
+    `emission_time` DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree()
+ORDER BY (outcome, event_name, id)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+CREATE VIEW IF NOT EXISTS `oars`.`ingest_totals` ON CLUSTER `analytics` AS
+SELECT day, source, event_name, outcome, count() AS events, max(received_at) AS last_received_at,
+    max(emission_time) AS last_emission_time
+FROM `oars`.`ingest_ledger` FINAL
+GROUP BY day, source, event_name, outcome;

@@ -1144,3 +1144,61 @@ CREATE TABLE IF NOT EXISTS `event_sink`.`object_tag`
 ENGINE = ReplacingMergeTree()
 PRIMARY KEY (id, time_last_dumped)
 ORDER BY (id, time_last_dumped);
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `xapi`.`xapi_events_all` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`events_parsed` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`enrollment_events` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`video_events` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`problem_events` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`navigation_events` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`grading_events` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`completion_events` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`forum_events` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`problem_learner_state` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`quarantine` ADD COLUMN IF NOT EXISTS `quarantine_id` UUID;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+ALTER TABLE `oars`.`quarantine` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+CREATE TABLE IF NOT EXISTS `oars`.`ingest_ledger`
+(
+    `outcome` LowCardinality(String),
+    `event_name` String,
+    `id` UUID,
+    `day` Date,
+    `source` LowCardinality(String),
+    `received_at` DateTime64(3, 'UTC'),
+    `emission_time` DateTime64(6, 'UTC')
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (outcome, event_name, id)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+-- 0012_deduplicate_inserts_and_count_what_is_stored
+CREATE VIEW IF NOT EXISTS `oars`.`ingest_totals` AS
+SELECT day, source, event_name, outcome, count() AS events, max(received_at) AS last_received_at,
+    max(emission_time) AS last_emission_time
+FROM `oars`.`ingest_ledger` FINAL
+GROUP BY day, source, event_name, outcome;
