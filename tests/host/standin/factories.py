@@ -14,7 +14,6 @@ from typing import Any
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
 from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
 from django.contrib.auth.models import User
-from lms.djangoapps.ccx.models import CustomCourseForEdX
 from lms.djangoapps.certificates.models import GeneratedCertificate
 from lms.djangoapps.grades.models import PersistentCourseGrade
 from opaque_keys.edx.keys import CourseKey
@@ -168,9 +167,32 @@ def add_to_cohort(user: User, key: CourseKey, cohort_name: str = "Default Group"
     return membership
 
 
-def create_ccx(master_key: CourseKey, coach: User, display_name: str = "CCX") -> CustomCourseForEdX:
-    """A CCX of the master course; its key is ``ccx.locator``."""
+def create_ccx(master_key: CourseKey, coach: User, display_name: str = "CCX") -> Any:
+    """A CCX of the master course; its key is ``ccx.locator`` (LMS only, with custom courses on, as the platform)."""
+    from lms.djangoapps.ccx.models import CustomCourseForEdX
+
     return CustomCourseForEdX.objects.create(course_id=master_key, coach=coach, display_name=display_name)
+
+
+def emit_passing_status(user: User, key: CourseKey, is_passing: bool) -> None:
+    """The platform's ``emit_course_passing_status_update``: the CCX signal for a CCX key, the course one otherwise."""
+    from ccx_keys.locator import CCXLocator
+    from openedx_events.learning.data import CcxCourseData, CcxCoursePassingStatusData, CoursePassingStatusData
+    from openedx_events.learning.signals import CCX_COURSE_PASSING_STATUS_UPDATED, COURSE_PASSING_STATUS_UPDATED
+
+    from standin.events import course_data
+
+    if isinstance(key, CCXLocator):
+        ccx = CcxCourseData(ccx_course_key=key, master_course_key=key.to_course_locator(), display_name="")
+        CCX_COURSE_PASSING_STATUS_UPDATED.send_event(
+            course_passing_status=CcxCoursePassingStatusData(is_passing=is_passing, user=user_data(user), course=ccx)
+        )
+        return
+    COURSE_PASSING_STATUS_UPDATED.send_event(
+        course_passing_status=CoursePassingStatusData(
+            is_passing=is_passing, user=user_data(user), course=course_data(key)
+        )
+    )
 
 
 def post_forum_thread(
@@ -257,3 +279,28 @@ def populate_course(
             CourseEnrollment.unenroll(user, key)
             activity.unenrolled.append(user)
     return activity
+
+
+def create_taxonomy(name: str = "Subjects", **fields: Any) -> Any:
+    """A taxonomy (openedx-core's ``Taxonomy``), enabled unless told otherwise."""
+    from openedx_tagging.models import Taxonomy
+
+    export_id = fields.pop("export_id", f"{name.lower().replace(' ', '-')}-{next(_tag_numbers)}")
+    return Taxonomy.objects.create(name=name, export_id=export_id, **fields)
+
+
+def create_tag(taxonomy: Any, value: str, parent: Any = None, external_id: str | None = None) -> Any:
+    """A tag of the taxonomy (its ``lineage`` computed on save, as the real model does)."""
+    from openedx_tagging.models import Tag
+
+    return Tag.objects.create(taxonomy=taxonomy, value=value, parent=parent, external_id=external_id)
+
+
+def tag_content(object_id: Any, taxonomy: Any, *tags: Any) -> list[Any]:
+    """Apply tags to a course or block, through the stand-in's ``content_tagging.api.tag_object``."""
+    from openedx.core.djangoapps.content_tagging.api import tag_object
+
+    return tag_object(str(object_id), taxonomy, list(tags))
+
+
+_tag_numbers = itertools.count(1)

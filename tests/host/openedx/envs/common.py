@@ -34,8 +34,12 @@ PLATFORM_APPS = [
     "openedx.core.djangoapps.course_groups.apps.CourseGroupsConfig",
     "lms.djangoapps.grades.apps.GradesConfig",
     "lms.djangoapps.certificates.apps.CertificatesConfig",
-    "lms.djangoapps.ccx.apps.CCXConfig",
+    # openedx-core's tagging models, installed in both services (content_tagging's API reads them).
+    "openedx_tagging.apps.TaggingConfig",
 ]
+# The LMS adds the CCX app only when FEATURES["CUSTOM_COURSES_EDX"] is on (the platform's production.py; its test
+# settings turn it on); Studio never installs it.
+CCX_APP = "lms.djangoapps.ccx.apps.CCXConfig"
 
 DJANGO_APPS = [
     "django.contrib.admin",
