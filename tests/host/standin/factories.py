@@ -12,7 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
-from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
+from common.djangoapps.student.roles import (
+    CourseInstructorRole,
+    CourseLimitedStaffRole,
+    CourseStaffRole,
+    OrgInstructorRole,
+    OrgStaffRole,
+)
 from django.contrib.auth.models import User
 from lms.djangoapps.certificates.models import GeneratedCertificate
 from lms.djangoapps.grades.models import PersistentCourseGrade
@@ -152,9 +158,14 @@ def issue_certificate(
 
 
 def add_course_staff(user: User, key: CourseKey, role: str = "staff") -> None:
-    """Give a course role (``staff`` or ``instructor``) through the role API."""
-    role_class = {"staff": CourseStaffRole, "instructor": CourseInstructorRole}[role]
-    role_class(key).add_users(user)
+    """Give a course role (``staff``, ``instructor`` or ``limited_staff``) through the role API."""
+    role_class = {"staff": CourseStaffRole, "instructor": CourseInstructorRole, "limited_staff": CourseLimitedStaffRole}
+    role_class[role](key).add_users(user)
+
+
+def add_org_role(user: User, org: str, role: str = "staff") -> None:
+    """Give an org-level role (``staff`` or ``instructor``: every course of the org)."""
+    {"staff": OrgStaffRole, "instructor": OrgInstructorRole}[role](org).add_users(user)
 
 
 def add_to_cohort(user: User, key: CourseKey, cohort_name: str = "Default Group") -> CohortMembership:
