@@ -34,9 +34,10 @@ def write_config() -> Path:
         "OARS_REDIS_KEY_PREFIX": "oars-demo",
         "OARS_BATCH_INTERVAL": 1.0,
         "OARS_COURSE_DUMP_DELAY": 1,
-        "CELERY_BROKER_URL": REDIS,
-        "CELERY_TASK_ALWAYS_EAGER": False,
-        "CELERY_TASK_DEFAULT_QUEUE": "oars-demo",
+        # Old-style names: the platform's Celery app (and the stand-in's) reads settings with no namespace.
+        "BROKER_URL": REDIS,
+        "CELERY_ALWAYS_EAGER": False,
+        "CELERY_DEFAULT_QUEUE": "oars-demo",
     }
     path = DEMO / "lms.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))

@@ -127,7 +127,7 @@ def test_dumps_can_be_switched_off(store, reader, settings, committed) -> None:
 
 
 def test_clickhouse_down_means_retries_then_a_dead_letter_then_a_redump(store, reader, settings, committed) -> None:
-    settings.CELERY_TASK_EAGER_PROPAGATES = False  # let Celery retry, as on a worker
+    settings.CELERY_EAGER_PROPAGATES_EXCEPTIONS = False  # let Celery retry, as on a worker
     good_url = settings.OARS_CLICKHOUSE_URL
     settings.OARS_CLICKHOUSE_URL = f"clickhouse://oars:pw@127.0.0.1:{free_port()}/default"
     settings.OARS_CLICKHOUSE_CONNECT_TIMEOUT = 0.5

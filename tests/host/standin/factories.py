@@ -27,11 +27,6 @@ from opaque_keys.edx.locator import CourseLocator
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 from openedx.core.djangoapps.course_groups.models import CohortMembership, CourseUserGroup
 from openedx.core.djangoapps.external_user_ids.models import ExternalId, ExternalIdType
-from openedx.core.djangoapps.user_api.accounts.signals import (
-    USER_RETIRE_LMS_CRITICAL,
-    USER_RETIRE_LMS_MISC,
-    USER_RETIRE_MAILINGS,
-)
 from openedx_events.learning.data import DiscussionThreadData
 from openedx_events.learning.signals import FORUM_THREAD_CREATED, STUDENT_REGISTRATION_COMPLETED
 
@@ -235,9 +230,11 @@ def post_forum_thread(
 
 
 def retire_user(user: User) -> None:
-    """Send the retirement signals in the order the platform's retirement pipeline does (all with ``user=``)."""
-    for signal in (USER_RETIRE_LMS_CRITICAL, USER_RETIRE_MAILINGS, USER_RETIRE_LMS_MISC):
-        signal.send(sender=retire_user, user=user)
+    """Run the retirement pipeline's signal steps through the platform's senders (the retirement API views)."""
+    from openedx.core.djangoapps.user_api.accounts.views import AccountRetirementView, LMSAccountRetirementView
+
+    AccountRetirementView().retire(user)
+    LMSAccountRetirementView().retire(user, retired_email=f"retired__user_{user.id}@retired.invalid")
 
 
 @dataclass
