@@ -96,7 +96,8 @@ ensure_platform_pins_venv() {
         say "pip: installing oars-platform[demo] under the platform's pins"
         sed -nE 's/^([A-Za-z0-9._-]+)(\[[^]]*\])?==([^ ;#]+).*/\1==\3/p' "$pins" >"$PINS_VENV/constraints.txt"
         "$PINS_VENV/bin/python" -m pip install -q --upgrade pip
-        "$PINS_VENV/bin/python" -m pip install -q -c "$PINS_VENV/constraints.txt" -e "$ROOT[demo]" \
+        # pyarrow (the embedded engine's) below 22: the platform pins numpy 1.26, and pyarrow 22+ needs numpy 2.
+        "$PINS_VENV/bin/python" -m pip install -q -c "$PINS_VENV/constraints.txt" -e "$ROOT[demo]" "pyarrow<22" \
             pytest pytest-django hypothesis
         "$PINS_VENV/bin/python" -m pip check
         touch "$stamp"

@@ -65,6 +65,13 @@ MIDDLEWARE = [
     "common.djangoapps.track.middleware.TrackMiddleware",
 ]
 
+# Not the platform's loaders, on purpose: the LMS and Studio configure the Django backend with theming- and
+# Mako-aware loaders (``ThemeTemplateLoader`` and edxmako's ``MakoFilesystemLoader``/``MakoAppDirectoriesLoader``),
+# which find a template in the same app ``templates/`` folders as Django's app-directories loader and compile it as
+# Mako only when it declares itself Mako (a ``## mako`` first line). The plugin's templates are Django templates
+# without that line, so ``APP_DIRS`` finds and renders them the same way; edxmako itself (its lookup directories,
+# theming and context processors) cannot run outside the platform. Production static files are likewise served by
+# the platform's pipeline storage there, by Django's default storage here.
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
