@@ -51,6 +51,23 @@ def _is_ccx(key: Any) -> bool:
     return getattr(key, "ccx", None) is not None
 
 
+#: The platform's direct-only block types, where it cannot be imported (edx-platform's list).
+_DIRECT_ONLY = frozenset({"course", "chapter", "sequential", "about", "static_tab", "course_info"})
+
+
+def published_at_once(block_type: str) -> bool:
+    """Whether Studio publishes a change to this block type immediately (``DIRECT_ONLY_CATEGORIES``).
+
+    Deleting any other block (a unit, a component) changes only the draft branch: the published course changes when
+    its parent is published, which sends ``course_published`` and ``XBLOCK_PUBLISHED``.
+    """
+    try:
+        from xmodule.modulestore.draft_and_published import DIRECT_ONLY_CATEGORIES
+    except ImportError:
+        return block_type in _DIRECT_ONLY
+    return block_type in DIRECT_ONLY_CATEGORIES
+
+
 def block_node(block: Any, children: tuple[str, ...], tags: TagLookup) -> BlockNode:
     """The row model of one XBlock (``graded`` is the inherited value the block reports).
 

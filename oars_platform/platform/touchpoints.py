@@ -44,6 +44,7 @@ TOUCHPOINTS: tuple[Touchpoint, ...] = (
     Touchpoint("xmodule.modulestore:ModuleStoreEnum.Branch", "attributes", ("published_only",), "platform.modulestore"),
     Touchpoint("xmodule.modulestore.django:modulestore", "function", (), "platform.modulestore"),
     Touchpoint("xmodule.modulestore.store_utilities:DETACHED_XBLOCK_TYPES", "import", (), "platform.modulestore"),
+    Touchpoint("xmodule.modulestore.draft_and_published:DIRECT_ONLY_CATEGORIES", "import", (), "platform.modulestore"),
     Touchpoint("xmodule.modulestore.mixed:MixedModuleStore", "attributes",
                ("branch_setting", "get_course", "get_items"), "platform.modulestore (what modulestore() returns)"),
     Touchpoint("xmodule.modulestore.django:COURSE_PUBLISHED", "signal", ("course_key",), "signals.courses"),
