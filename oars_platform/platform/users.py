@@ -27,19 +27,30 @@ def xapi_ids(users: list) -> dict[int, object]:
     The platform's ``batch_get_or_create_user_ids`` reads the existing ids, then ``bulk_create``s the missing ones
     without ``ignore_conflicts``: when two workers meet the same new learner at once, the second insert violates the
     (user, type) unique key. That attempt is rolled back to a savepoint and made again: it then finds the id the
-    other worker created, so there is still exactly one id per learner.
+    other worker created, so there is still exactly one id per learner. Ids created here reach ClickHouse's
+    ``external_id`` table as a saved ``ExternalId`` does (its ``post_save`` is not sent by a bulk insert).
     """
+    import datetime as dt
+
     from django.db import IntegrityError, transaction
     from openedx.core.djangoapps.external_user_ids.models import ExternalId
 
+    from oars_platform.signals.models import external_ids_created
+
+    started = dt.datetime.now(dt.UTC)  # ``created`` is set by Django (auto_now_add), on this same clock
     for attempt in range(3):
         try:
             with transaction.atomic():
-                return ExternalId.batch_get_or_create_user_ids(users, XAPI_ID_TYPE) or {}
+                ids = ExternalId.batch_get_or_create_user_ids(users, XAPI_ID_TYPE) or {}
+            break
         except IntegrityError:
             if attempt == 2:
                 raise
-    return {}
+    # The platform's bulk insert sends no post_save: the ids created here are announced like a saved ExternalId.
+    external_ids_created(
+        [user_id for user_id, row in ids.items() if getattr(row, "created", None) and row.created >= started]
+    )
+    return ids
 
 
 def fetch_actors(refs: set[int | str], mode: str) -> dict[int | str, str]:

@@ -51,6 +51,22 @@ def on_external_id_saved(sender: Any = None, instance: Any = None, **kwargs: Any
     _guarded("external id", lambda: _learner_row("external_id", instance))
 
 
+def external_ids_created(user_ids: list[int]) -> None:
+    """xAPI ids the plugin created in bulk (no ``post_save``): write their rows, as for a saved ``ExternalId``."""
+    from oars_platform.conf import get_config
+    from oars_platform.tasks.base import enqueue_on_commit
+    from oars_platform.tasks.learners import sync_learner_state
+
+    if not user_ids:
+        return
+    try:
+        if get_config().pii_enabled:
+            for user_id in user_ids:
+                enqueue_on_commit(sync_learner_state, ["external_id"], int(user_id), None, None)
+    except Exception as exc:  # never fail the drain for this
+        log.error("oars: could not enqueue the rows of new external ids (%s)", type(exc).__name__)
+
+
 def _platform_row(sink: str, instance: Any) -> None:
     from oars_platform.tasks.base import enqueue_on_commit
     from oars_platform.tasks.learners import sync_platform_rows

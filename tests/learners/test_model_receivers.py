@@ -36,6 +36,19 @@ def test_a_profile_edit_reaches_clickhouse_without_a_backfill(clickhouse, commit
     assert external == [(user.id, "xapi")], "a new external id is written when it is created"
 
 
+def test_an_xapi_id_the_plugin_creates_reaches_clickhouse(clickhouse, committed, settings) -> None:
+    from oars_platform.platform.users import fetch_actors
+
+    settings.OARS_PII_ENABLED = True
+    user = committed(factories.create_user, "newcomer", external_id_types=())
+    actors = committed(fetch_actors, {user.id}, "external_id")
+    assert _rows(clickhouse, "SELECT user_id, toString(external_user_id) FROM SINK.external_id") == [
+        (user.id, actors[user.id])
+    ]
+    committed(fetch_actors, {user.id}, "external_id")  # an existing id is not announced again
+    assert clickhouse.count("event_sink.external_id") == 1
+
+
 def test_profile_edits_stay_out_of_clickhouse_with_pii_off(clickhouse, committed, settings) -> None:
     settings.OARS_PII_ENABLED = False
     user = committed(factories.create_user, "private")
