@@ -38,8 +38,10 @@ setup(
         "Django>=5.2,<6.0",
         "edx-django-utils>=8.0",
         "edx-opaque-keys>=4.0",
-        # kombu's Redis transport (the broker most sites use) imports `packaging`: the [redis] extra brings it.
-        "celery[redis]>=5.4,<6.0",
+        # Not celery[redis]: kombu's redis extra caps redis below 6.5, and edx-platform pins redis 7.x (its pins are
+        # the platform-versions test lane's constraints). kombu's Redis transport imports `packaging`, named here.
+        "celery>=5.4,<6.0",
+        "packaging>=23",
         "clickhouse-driver>=0.2.9",
         "openedx-events>=11.1",
         "orjson>=3.10",

@@ -55,5 +55,8 @@ class OarsPlatformConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        """Register the system checks (importing the module registers them)."""
+        """Register the system checks (importing the module registers them) and the platform-model receivers."""
         from oars_platform import checks  # noqa: F401
+        from oars_platform.signals.models import connect_model_receivers
+
+        connect_model_receivers()

@@ -128,3 +128,29 @@ def check_redis(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
             )
         ]
     return []
+
+
+@checks.register(TAG, deploy=True)
+def check_celery_queue(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A configured ``OARS_CELERY_QUEUE`` is one this service's workers consume (``CELERY_QUEUES``)."""
+    from django.conf import settings
+
+    from oars_platform.conf import build_config
+    from oars_platform.platform.celery import declared_queues
+
+    try:
+        queue = build_config().celery_queue
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    declared = declared_queues(settings)
+    if not queue or declared is None or queue in declared:
+        return []
+    return [
+        checks.Error(
+            f"OARS_CELERY_QUEUE is {queue!r}, which is not in CELERY_QUEUES ({', '.join(sorted(declared)) or 'none'}): "
+            "no worker of this service would ever run the plugin's tasks.",
+            hint="Add the queue to CELERY_QUEUES (and start workers with -Q for it) in both the LMS and Studio, or "
+            "unset OARS_CELERY_QUEUE so each task runs on the default queue of the service that sent it.",
+            id="oars.E014",
+        )
+    ]

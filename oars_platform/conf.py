@@ -221,7 +221,7 @@ def _redis_url() -> str:
         shown = mask_url(url) if isinstance(url, str) else type(url).__name__
         raise ImproperlyConfigured(f"OARS_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {shown!r}.")
     if not url:
-        broker = getattr(settings, "CELERY_BROKER_URL", None) or getattr(settings, "BROKER_URL", None) or ""
+        broker = getattr(settings, "BROKER_URL", None) or getattr(settings, "CELERY_BROKER_URL", None) or ""
         if isinstance(broker, str) and broker.startswith(("redis://", "rediss://", "unix://")):
             url = broker
     return url

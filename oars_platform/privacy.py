@@ -226,7 +226,7 @@ def _service_urls() -> tuple[str, ...]:
 
         if not settings.configured:
             return ()
-        names = ("OARS_CLICKHOUSE_URL", "OARS_REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+        names = ("OARS_CLICKHOUSE_URL", "OARS_REDIS_URL", "BROKER_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
         return tuple(value for name in names if isinstance(value := getattr(settings, name, None), str) and value)
     except Exception:  # no Django here (a replay worker process): only URLs in the text itself are masked
         return ()

@@ -43,11 +43,12 @@ def config(service: str) -> dict[str, object]:
         "OARS_REDIS_KEY_PREFIX": PREFIX,
         "OARS_BATCH_INTERVAL": 1.0,
         "OARS_COURSE_DUMP_DELAY": 1,
-        "CELERY_BROKER_URL": REDIS,
+        # Old-style names: the platform's Celery app (and the stand-in's) reads settings with no namespace.
+        "BROKER_URL": REDIS,
         # kombu prefixes every key of the broker (queues, bindings, unacked sets) with this.
-        "CELERY_BROKER_TRANSPORT_OPTIONS": {"global_keyprefix": f"{PREFIX}:celery:"},
-        "CELERY_TASK_ALWAYS_EAGER": False,
-        "CELERY_TASK_DEFAULT_QUEUE": f"{QUEUE}.{service}",
+        "BROKER_TRANSPORT_OPTIONS": {"global_keyprefix": f"{PREFIX}:celery:"},
+        "CELERY_ALWAYS_EAGER": False,
+        "CELERY_DEFAULT_QUEUE": f"{QUEUE}.{service}",
         "STATIC_ROOT": str(DEMO / "static"),
     }
 

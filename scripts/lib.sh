@@ -156,3 +156,27 @@ ensure_aspects_compat() {
         --profiles-dir "$cache" --project-dir "$project" --target-path "$cache/dbt-target" --log-path "$cache/dbt-logs"
     touch "$stamp"
 }
+ensure_platform_pins_venv() {
+    # A second venv with only the plugin's own dependencies (and the stand-in's), constrained to the versions
+    # edx-platform pins (shared/platform/edx-platform-base-pins.txt), so the platform-versions lane runs the Django,
+    # Celery, kombu, redis, openedx-events, event-tracking and edx-django-utils of a real LMS. pip constraints take
+    # neither extras nor unpinned names, so those lines are reduced to `name==version` or dropped. The full pin set
+    # is not installed: other plugins' settings would need platform settings the stand-in lacks.
+    # Sets PINS_VENV. Reinstalls only when setup.py or the pins changed.
+    local pins="${OARS_PLATFORM_PINS:-$ROOT/../shared/platform/edx-platform-base-pins.txt}" python stamp
+    PINS_VENV="${OARS_PINS_VENV:-$ROOT/.venv-platform-pins}"
+    [ -f "$pins" ] || { echo "platform pins not found: $pins" >&2; exit 1; }
+    python="$(find_python)"
+    [ -x "$PINS_VENV/bin/python" ] || { say "creating virtualenv $PINS_VENV"; "$python" -m venv "$PINS_VENV"; }
+    stamp="$PINS_VENV/.oars-pins-$(cat "$ROOT/setup.py" "$pins" | sha1sum | cut -c1-12)"
+    if [ ! -f "$stamp" ]; then
+        say "pip: installing oars-platform[demo] under the platform's pins"
+        sed -nE 's/^([A-Za-z0-9._-]+)(\[[^]]*\])?==([^ ;#]+).*/\1==\3/p' "$pins" >"$PINS_VENV/constraints.txt"
+        "$PINS_VENV/bin/python" -m pip install -q --upgrade pip
+        # pyarrow (the embedded engine's) below 22: the platform pins numpy 1.26, and pyarrow 22+ needs numpy 2.
+        "$PINS_VENV/bin/python" -m pip install -q -c "$PINS_VENV/constraints.txt" -e "$ROOT[demo]" "pyarrow<22" \
+            pytest pytest-django hypothesis
+        "$PINS_VENV/bin/python" -m pip check
+        touch "$stamp"
+    fi
+}

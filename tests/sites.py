@@ -39,11 +39,12 @@ class Site:
         config = {
             "LMS_ROOT_URL": "http://localhost:18000",
             "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(self.directory / "lms.db")}},
-            "CELERY_BROKER_URL": self.broker,
-            "CELERY_TASK_ALWAYS_EAGER": False,
+            # The platform's Celery app has no namespace: old-style names (BROKER_URL, CELERY_ALWAYS_EAGER, ...).
+            "BROKER_URL": self.broker,
+            "CELERY_ALWAYS_EAGER": False,
             # Redeliver what a killed worker held after 8 s, and sweep for it every second; kombu's defaults
             # (1 h, a sweep every ~100 s, a 5 min mutex) are the README's documented production knobs.
-            "CELERY_BROKER_TRANSPORT_OPTIONS": {
+            "BROKER_TRANSPORT_OPTIONS": {
                 "visibility_timeout": 8,
                 "unacked_restore_interval": 1,
                 "unacked_restore_throttle": 1,

@@ -84,3 +84,13 @@ def test_deploy_check_reports_pending_migrations(settings, clickhouse) -> None:
 
 def test_settings_check_is_clean_when_configured(clickhouse) -> None:
     assert check_settings() == []
+
+
+def test_a_queue_no_worker_consumes_fails_the_deploy_check(settings, clickhouse) -> None:
+    settings.OARS_CELERY_QUEUE = "oars.analytics"
+    with pytest.raises(SystemCheckError, match=r"OARS_CELERY_QUEUE is 'oars.analytics', which is not in CELERY_QUEUES"):
+        call_command("check", deploy=True, tags=["oars"])
+    settings.CELERY_QUEUES = {**settings.CELERY_QUEUES, "oars.analytics": {}}
+    call_command("check", deploy=True, tags=["oars"])
+    settings.OARS_CELERY_QUEUE = None  # unset: the service's default queue, always consumed
+    call_command("check", deploy=True, tags=["oars"])

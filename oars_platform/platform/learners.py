@@ -146,6 +146,35 @@ SOURCES: dict[str, Source] = {
             ("cohort_name", "course_user_group__name"),
         ),
     ),
+    # Content tagging (openedx-core's ``oel_tagging`` tables), read whole by the backfill and by id by the receivers.
+    "tag": Source(
+        model="openedx_tagging.models:Tag",
+        fields=(
+            ("id", "id"),
+            ("taxonomy", "taxonomy_id"),
+            ("parent", "parent_id"),
+            ("value", "value"),
+            ("external_id", "external_id"),
+            ("lineage", "lineage"),
+        ),
+        course_field=None,
+    ),
+    "taxonomy": Source(
+        model="openedx_tagging.models:Taxonomy", fields=(("id", "id"), ("name", "name")), course_field=None
+    ),
+    "object_tag": Source(
+        model="openedx_tagging.models:ObjectTag",
+        fields=(
+            ("id", "id"),
+            ("object_id", "object_id"),
+            ("taxonomy", "taxonomy_id"),
+            ("tag", "tag_id"),
+            ("_value", "_value"),
+            ("_export_id", "_export_id"),
+            ("tag_lineage", "tag__lineage"),
+        ),
+        course_field=None,
+    ),
 }
 
 

@@ -19,10 +19,25 @@ from typing import Any
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
+from oars_platform.platform.tagging import TagLookup
 from oars_platform.sources.course_rows import text_time
 from oars_platform.sources.course_structure import DETACHED_TYPES, BlockNode, CourseListing, CourseSnapshot
 
 log = logging.getLogger(__name__)
+
+
+def detached_types() -> frozenset[str]:
+    """The platform's ``DETACHED_XBLOCK_TYPES`` (block types tagged "detached"); our copy only where it cannot load.
+
+    The platform computes the set from the installed XBlocks' tags, so a site with an extra detached block type
+    dumps it as detached too; the fallback is the set edx-platform ships.
+    """
+    try:
+        from xmodule.modulestore.store_utilities import DETACHED_XBLOCK_TYPES
+    except ImportError:
+        log.debug("xmodule's DETACHED_XBLOCK_TYPES is not importable; using the built-in set")
+        return DETACHED_TYPES
+    return frozenset(str(block_type) for block_type in DETACHED_XBLOCK_TYPES)
 
 
 def _overviews(keys: list[CourseKey] | None = None) -> Any:
@@ -36,10 +51,29 @@ def _is_ccx(key: Any) -> bool:
     return getattr(key, "ccx", None) is not None
 
 
-def block_node(block: Any, children: tuple[str, ...]) -> BlockNode:
-    """The row model of one XBlock (``graded`` is the inherited value the block reports)."""
+#: The platform's direct-only block types, where it cannot be imported (edx-platform's list).
+_DIRECT_ONLY = frozenset({"course", "chapter", "sequential", "about", "static_tab", "course_info"})
+
+
+def published_at_once(block_type: str) -> bool:
+    """Whether Studio publishes a change to this block type immediately (``DIRECT_ONLY_CATEGORIES``).
+
+    Deleting any other block (a unit, a component) changes only the draft branch: the published course changes when
+    its parent is published, which sends ``course_published`` and ``XBLOCK_PUBLISHED``.
+    """
+    try:
+        from xmodule.modulestore.draft_and_published import DIRECT_ONLY_CATEGORIES
+    except ImportError:
+        return block_type in _DIRECT_ONLY
+    return block_type in DIRECT_ONLY_CATEGORIES
+
+
+def block_node(block: Any, children: tuple[str, ...], tags: TagLookup) -> BlockNode:
+    """The row model of one XBlock (``graded`` is the inherited value the block reports).
+
+    Tags come from content tagging (the XBlock field ``tags`` is a legacy list the platform no longer fills).
+    """
     location = block.location
-    tags = getattr(block, "tags", None) or []
     return BlockNode(
         location=str(location),
         block_type=location.block_type,
@@ -48,18 +82,18 @@ def block_node(block: Any, children: tuple[str, ...]) -> BlockNode:
         graded=bool(getattr(block, "graded", False)),
         completion_mode=str(getattr(block, "completion_mode", "") or ""),
         edited_on=text_time(getattr(block, "edited_on", None)),
-        tags=tuple(str(tag) for tag in tags),
+        tags=tags.tag_ids(str(location)),
     )
 
 
-def _walk(course: Any) -> dict[str, BlockNode]:
+def _walk(course: Any, tags: TagLookup) -> dict[str, BlockNode]:
     """Every block of the published tree, by location (iterative: deep trees cannot hit the recursion limit)."""
     blocks: dict[str, BlockNode] = {}
     stack = [course]
     while stack:
         block = stack.pop()
         children = block.get_children() if getattr(block, "has_children", False) else []
-        blocks[str(block.location)] = block_node(block, tuple(str(child.location) for child in children))
+        blocks[str(block.location)] = block_node(block, tuple(str(child.location) for child in children), tags)
         stack.extend(children)
     return blocks
 
@@ -89,17 +123,18 @@ class ModulestoreSource:
         read_at = dt.datetime.now(dt.UTC)
         # Bookkeeping first: a publish landing between the two reads makes the stored ``modified`` older than the
         # structure, so the next backfill dumps again (never the reverse, which would skip a change).
-        overview = _overviews([key]).values("created", "modified", "effort").first() or {}
+        overview = _overviews([key]).values("created", "modified", "effort", "external_id").first() or {}
         store = modulestore()
         with store.branch_setting(ModuleStoreEnum.Branch.published_only, key):
             course = store.get_course(key, depth=None)
             if course is None:
                 return None
-            blocks = _walk(course)
+            tags = TagLookup.for_course(str(key))
+            blocks = _walk(course, tags)
             effort = overview.get("effort")
-            for block_type in sorted(DETACHED_TYPES):
+            for block_type in sorted(detached_types()):
                 for block in store.get_items(key, qualifiers={"category": block_type}):
-                    blocks.setdefault(str(block.location), block_node(block, ()))
+                    blocks.setdefault(str(block.location), block_node(block, (), tags))
                     if effort is None and block_type == "about" and block.location.block_id == "effort":
                         effort = getattr(block, "data", None)
             return CourseSnapshot(
@@ -116,7 +151,7 @@ class ModulestoreSource:
                 enrollment_start=course.enrollment_start,
                 enrollment_end=course.enrollment_end,
                 self_paced=bool(course.self_paced),
-                course_data=_course_data(course, effort),
+                course_data=_course_data(course, effort, overview.get("external_id"), tags.tag_ids(str(key))),
             )
 
     def derived_courses(self, snapshot: CourseSnapshot) -> Iterator[CourseSnapshot]:
@@ -125,8 +160,14 @@ class ModulestoreSource:
             yield snapshot.for_ccx(ccx_key, name)
 
 
-def _course_data(course: Any, effort: str | None) -> dict[str, Any]:
-    """``course_data_json`` values from the course block (what CourseOverview copies)."""
+def _course_data(
+    course: Any, effort: str | None, external_id: str | None, tags: tuple[int, ...]
+) -> dict[str, Any]:
+    """``course_data_json`` values from the course block (what CourseOverview copies).
+
+    ``external_id`` is CourseOverview's own column (the course block has no such field; the platform never copies
+    it from the block), ``tags`` the content tags of the course key, as Aspects reads them.
+    """
     lowest = getattr(course, "lowest_passing_grade", None)
     return {
         "advertised_start": getattr(course, "advertised_start", None),
@@ -137,9 +178,9 @@ def _course_data(course: Any, effort: str | None) -> dict[str, Any]:
         "effort": effort,
         "enable_proctored_exams": bool(getattr(course, "enable_proctored_exams", False)),
         "entrance_exam_enabled": bool(getattr(course, "entrance_exam_enabled", False)),
-        "external_id": getattr(course, "external_id", None),
+        "external_id": external_id,
         "language": getattr(course, "language", None),
-        "tags": [str(tag) for tag in (getattr(course, "tags", None) or [])],
+        "tags": list(tags),
     }
 
 

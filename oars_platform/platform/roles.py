@@ -1,7 +1,14 @@
-"""Who may see which dashboard: the platform's course roles and global staff (``common.djangoapps.student.roles``).
+"""Who may see which dashboard: exactly what the platform's own access checks say.
 
-The only place the dashboards ask the platform about permissions. Imports happen inside functions, like every
-adapter here, so the plugin imports cleanly outside the platform.
+The course dashboard is for those the platform lets into the course's staff tools: in the LMS, the instructor
+dashboard's rule, ``has_access(user, 'staff', course_key)`` (``lms.djangoapps.courseware.access``), which grants
+global staff, course and org staff (limited staff included), course and org instructors, and whatever openedx-authz
+assignments the platform's role cache merges in; in Studio, ``has_studio_read_access(user, course_key)``
+(``common.djangoapps.student.auth``), Studio's rule for opening a course. Asking the platform rather than reading
+role rows means a new role, an org-level grant or an authz assignment gets exactly the access the platform gives.
+The instance dashboard is for global staff (``GlobalStaff``: the user's ``is_staff``).
+
+Imports happen inside functions, like every adapter here, so the plugin imports cleanly outside the platform.
 """
 
 from __future__ import annotations
@@ -19,19 +26,27 @@ def is_global_staff(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and GlobalStaff().has_user(user))
 
 
+def _in_studio() -> bool:
+    from django.conf import settings
+
+    return getattr(settings, "ROOT_URLCONF", "") != "lms.urls"
+
+
 def can_view_course(user: Any, course_key: str) -> bool:
-    """Global staff, or staff / instructor of this course; False for a malformed key or an anonymous user.
+    """The platform's staff access to this course; False for a malformed key or an anonymous user.
 
     Whether the course exists is not asked: a denial must look the same for a real and an invented course.
     """
     if user is None or not user.is_authenticated:
         return False
-    if is_global_staff(user):
-        return True
     try:
         key = CourseKey.from_string(course_key)
     except (InvalidKeyError, TypeError):
         return False
-    from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
+    if _in_studio():
+        from common.djangoapps.student.auth import has_studio_read_access
 
-    return CourseStaffRole(key).has_user(user) or CourseInstructorRole(key).has_user(user)
+        return bool(has_studio_read_access(user, key))
+    from lms.djangoapps.courseware.access import has_access
+
+    return bool(has_access(user, "staff", key))

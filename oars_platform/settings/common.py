@@ -86,8 +86,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "OARS_REDIS_URL",
         None,
-        "Redis holding the durable event buffer (a stream with a consumer group). None uses `CELERY_BROKER_URL` "
-        "when that is a redis:// URL.",
+        "Redis holding the durable event buffer (a stream with a consumer group). None uses the Celery broker "
+        "(`BROKER_URL`, the platform's name, or `CELERY_BROKER_URL`) when that is a redis:// URL.",
     ),
     Setting("OARS_REDIS_KEY_PREFIX", "oars", "Prefix of the plugin's Redis keys (the stream is `<prefix>:tracking`)."),
     Setting("OARS_BATCH_SIZE", 1000, "Events per transform and insert; a drain starts at once when this many wait."),
@@ -102,7 +102,14 @@ SETTINGS: tuple[Setting, ...] = (
         60,
         "Events a worker took but did not acknowledge for this long (it died) are taken over by another drain.",
     ),
-    Setting("OARS_CELERY_QUEUE", None, "Celery queue of the plugin's tasks. None uses the default queue."),
+    Setting(
+        "OARS_CELERY_QUEUE",
+        None,
+        "Celery queue of every plugin task. None: each task runs on the default queue of the service that sent it "
+        "(LMS workers: event drains, learner data, retirement; Studio workers: course dumps after a publish). When "
+        "set, it must be in `CELERY_QUEUES` of the LMS and Studio, with workers consuming it (`check --deploy` "
+        "fails otherwise).",
+    ),
     Setting("OARS_TASK_MAX_RETRIES", 8, "Retries of a failed write (exponential backoff, jitter) before dead-letter."),
     Setting("OARS_RETRY_BACKOFF_MAX", 600, "Longest wait between two retries, in seconds."),
     Setting("OARS_QUARANTINE_RAW_MAX_BYTES", 16384, "Quarantined events keep at most this many bytes of raw text."),

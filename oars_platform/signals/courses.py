@@ -45,8 +45,18 @@ def on_xblock_published(sender: Any = None, xblock_info: Any = None, **kwargs: A
 
 
 def on_xblock_deleted(sender: Any = None, xblock_info: Any = None, **kwargs: Any) -> None:
-    """``XBLOCK_DELETED``: a block left the course (published at once for sections and subsections)."""
-    _request(getattr(getattr(xblock_info, "usage_key", None), "course_key", None), "XBLOCK_DELETED")
+    """``XBLOCK_DELETED``: a section, subsection or detached block left the published course.
+
+    The platform also sends it for deletions that touch only drafts (units and components, through
+    ``on_commit_changes_to``); those change nothing published until their parent is published, which sends its own
+    signals, so they ask for no dump.
+    """
+    from oars_platform.platform.modulestore import published_at_once
+
+    usage_key = getattr(xblock_info, "usage_key", None)
+    block_type = getattr(xblock_info, "block_type", None) or getattr(usage_key, "block_type", "")
+    if published_at_once(str(block_type)):
+        _request(getattr(usage_key, "course_key", None), "XBLOCK_DELETED")
 
 
 def on_course_deleted(sender: Any = None, course_key: Any = None, **kwargs: Any) -> None:

@@ -30,6 +30,11 @@ def _from_user_id(data: Any) -> tuple[int, str]:
     return int(data.user_id), str(data.course.course_key)
 
 
+def _from_ccx_user(data: Any) -> tuple[int, str]:
+    """``user: UserData`` and ``course: CcxCourseData`` (the CCX passing status): the CCX's own course key."""
+    return int(data.user.id), str(data.course.ccx_course_key)
+
+
 def _passing_values(data: Any, metadata: Any) -> dict[str, Any]:
     """The status and the event's time (its version); the platform keeps no table for it."""
     time = getattr(metadata, "time", None) or dt.datetime.now(dt.UTC)
@@ -60,6 +65,10 @@ ROUTES: dict[str, Route] = {
     "org.openedx.learning.course.passing.status.updated.v1": Route(
         "course_passing_status", ("course_passing_status",), values=_passing_values
     ),
+    # Sent instead of the above when the course key is a CCX's (the platform's emit_course_passing_status_update).
+    "org.openedx.learning.ccx.course.passing.status.updated.v1": Route(
+        "course_passing_status", ("course_passing_status",), learner=_from_ccx_user, values=_passing_values
+    ),
     f"{_CERTIFICATE}.created.v1": Route("certificate", ("generated_certificate",)),
     f"{_CERTIFICATE}.changed.v1": Route("certificate", ("generated_certificate",)),
     f"{_CERTIFICATE}.revoked.v1": Route("certificate", ("generated_certificate",)),
@@ -73,6 +82,7 @@ LEARNER_SIGNALS = (
     "openedx_events.learning.signals.COURSE_UNENROLLMENT_COMPLETED",
     "openedx_events.learning.signals.PERSISTENT_GRADE_SUMMARY_CHANGED",
     "openedx_events.learning.signals.COURSE_PASSING_STATUS_UPDATED",
+    "openedx_events.learning.signals.CCX_COURSE_PASSING_STATUS_UPDATED",
     "openedx_events.learning.signals.CERTIFICATE_CREATED",
     "openedx_events.learning.signals.CERTIFICATE_CHANGED",
     "openedx_events.learning.signals.CERTIFICATE_REVOKED",

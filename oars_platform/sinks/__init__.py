@@ -1,12 +1,13 @@
 """Sinks: declarations of where platform rows go in ClickHouse, shared by the live receivers and the backfills.
 
 :mod:`~oars_platform.sinks.base` says what a sink is, :mod:`~oars_platform.sinks.learners` declares the learner
-sinks, :mod:`~oars_platform.sinks.writer` writes a page through one, :mod:`~oars_platform.sinks.live` and
-:mod:`~oars_platform.sinks.backfill` are the two ways pages are read, and :mod:`~oars_platform.sinks.queries` holds
-the current-state queries reports should use.
+sinks and :mod:`~oars_platform.sinks.tags` the content-tagging ones, :mod:`~oars_platform.sinks.writer` writes a page
+through one, :mod:`~oars_platform.sinks.live` and :mod:`~oars_platform.sinks.backfill` are the two ways pages are
+read, and :mod:`~oars_platform.sinks.queries` holds the current-state queries reports should use.
 """
 
 from oars_platform.sinks.base import Freshness, Sink, Stamp
 from oars_platform.sinks.learners import SINKS
+from oars_platform.sinks.tags import TAG_SINKS  # noqa: F401 - registers the content-tagging sinks
 
 __all__ = ["SINKS", "Freshness", "Sink", "Stamp"]

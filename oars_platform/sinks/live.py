@@ -15,7 +15,7 @@ from typing import Any
 
 from oars_platform.conf import get_config
 from oars_platform.connection import get_client
-from oars_platform.platform.learners import Page, fetch_learner
+from oars_platform.platform.learners import Page, fetch_learner, fetch_page
 from oars_platform.privacy import scrub_text
 from oars_platform.sinks.base import Sink, Stamp
 from oars_platform.sinks.learners import PASSING_FIELDS, SINKS
@@ -56,3 +56,21 @@ def sync_learner(
             log.error("oars: ClickHouse refused the %s row %s: %s", name, key, scrub_text(reason))
         outcomes[name] = outcome
     return outcomes
+
+
+def sync_rows(sink_name: str, ids: Sequence[int]) -> WriteOutcome:
+    """Write the current state of the platform rows ``ids`` of a sink (a saved tag, taxonomy or object tag).
+
+    Rows deleted since the save are simply absent. PII sinks are written only with ``OARS_PII_ENABLED``.
+    """
+    config = get_config()
+    sink = SINKS.get(sink_name)
+    if sink.source is None:
+        raise ValueError(f"Sink {sink_name} has no platform table to read rows from")
+    if (sink.pii and not config.pii_enabled) or not ids:
+        return WriteOutcome(read=0)
+    page = fetch_page(sink.source, 0, len(ids), ids)
+    outcome = write_page(get_client(), config.databases, sink, page, Stamp.now())
+    for key, reason in outcome.rejected:
+        log.error("oars: ClickHouse refused the %s row %s: %s", sink_name, key, scrub_text(reason))
+    return outcome

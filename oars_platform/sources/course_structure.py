@@ -54,7 +54,8 @@ class BlockNode:
     graded: bool = False
     completion_mode: str = "completable"
     edited_on: str = ""
-    tags: tuple[str, ...] = ()
+    #: Content-tag ids (ancestors included) from the platform; OLX exports carry none.
+    tags: tuple[int | str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -27,3 +27,11 @@ def sync_learner_state(
     from oars_platform.sinks.live import sync_learner
 
     return {name: outcome.written for name, outcome in sync_learner(sinks, user_id, course_key, values).items()}
+
+
+@shared_task(base=LearnerSyncTask, name="oars_platform.sync_platform_rows")
+def sync_platform_rows(sink: str, ids: list[int]) -> int:
+    """Write the current state of these rows of a platform table (after a save of a tag, taxonomy or object tag)."""
+    from oars_platform.sinks.live import sync_rows
+
+    return sync_rows(sink, ids).written

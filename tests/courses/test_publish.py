@@ -102,7 +102,8 @@ def _xblock_published(built) -> None:
 
 
 def _xblock_deleted(built) -> None:
-    XBLOCK_DELETED.send_event(xblock_info=XBlockData(usage_key=built.units[0], block_type="vertical"))
+    # A section: deleted from the published course at once (a unit's deletion waits for its parent's publish).
+    XBLOCK_DELETED.send_event(xblock_info=XBlockData(usage_key=built.sections[0], block_type="chapter"))
 
 
 @pytest.mark.parametrize("send", [_course_published, _catalog, _xblock_published, _xblock_deleted])
@@ -127,7 +128,7 @@ def test_dumps_can_be_switched_off(store, reader, settings, committed) -> None:
 
 
 def test_clickhouse_down_means_retries_then_a_dead_letter_then_a_redump(store, reader, settings, committed) -> None:
-    settings.CELERY_TASK_EAGER_PROPAGATES = False  # let Celery retry, as on a worker
+    settings.CELERY_EAGER_PROPAGATES_EXCEPTIONS = False  # let Celery retry, as on a worker
     good_url = settings.OARS_CLICKHOUSE_URL
     settings.OARS_CLICKHOUSE_URL = f"clickhouse://oars:pw@127.0.0.1:{free_port()}/default"
     settings.OARS_CLICKHOUSE_CONNECT_TIMEOUT = 0.5
@@ -153,3 +154,15 @@ def test_deleting_a_course_takes_it_out_of_the_current_views(store, reader, comm
     committed(store.delete_course, built.course_key, USER)
     assert reader.current(key) == []
     assert reader.course(key) is None
+
+
+def test_deleting_a_draft_unit_asks_for_no_dump_until_its_parent_is_published(store, reader, commit_then_wait) -> None:
+    built, _ = commit_then_wait(build_course, CourseSpec(sections=1, seed=43))
+    key = str(built.course_key)
+    assert reader.dumps(key) == 1
+    _, queued = commit_then_wait(store.delete_item, built.units[0], USER)  # XBLOCK_DELETED for a draft change
+    assert queued == 0 and reader.dumps(key) == 1
+    assert str(built.units[0]) in reader.current_locations(key), "still published"
+    _, queued = commit_then_wait(store.publish, built.subsections[0], USER)
+    assert queued >= 1 and reader.dumps(key) == 2
+    assert str(built.units[0]) not in reader.current_locations(key)

@@ -57,7 +57,7 @@ def test_lms_settings_load_plugins_through_entry_points() -> None:
     assert settings.EVENT_TRACKING_BACKENDS["tracking_logs"]["OPTIONS"]["backends"]["logger"]["OPTIONS"]["name"] == (
         "tracking"
     )
-    assert settings.CELERY_TASK_ALWAYS_EAGER is (os.environ.get("OARS_TEST_CELERY_EAGER", "true").lower() == "true")
+    assert settings.CELERY_ALWAYS_EAGER is (os.environ.get("OARS_TEST_CELERY_EAGER", "true").lower() == "true")
 
 
 def _run_settings_script(settings_module: str, code: str, env: dict[str, str] | None = None) -> dict:
@@ -105,6 +105,8 @@ seen = []
 def on_catalog(signal, sender, catalog_info, **kwargs):
     seen.append(str(catalog_info.course_key))
 COURSE_CATALOG_INFO_CHANGED.connect(on_catalog, weak=False)
+build_course(CourseSpec(number="Quiet", sections=1, seed=3))  # the toggle is off by default: no event
+settings.SEND_CATALOG_INFO_SIGNAL = True
 built = build_course(CourseSpec(sections=1, seed=3))
 print(json.dumps({"urlconf": settings.ROOT_URLCONF, "branch": settings.MODULESTORE_BRANCH, "seen": seen}))
 """
@@ -117,8 +119,11 @@ print(json.dumps({"urlconf": settings.ROOT_URLCONF, "branch": settings.MODULESTO
 def test_celery_app_reads_django_settings() -> None:
     from lms.celery import APP
 
-    assert APP.conf.broker_url == settings.CELERY_BROKER_URL
-    assert APP.conf.task_always_eager == settings.CELERY_TASK_ALWAYS_EAGER
+    # No namespace, as the platform's app: old-style names apply, new-style uppercase ones would be ignored.
+    assert APP.conf.broker_url == settings.BROKER_URL
+    assert APP.conf.task_always_eager == settings.CELERY_ALWAYS_EAGER
+    assert APP.conf.task_default_queue == settings.CELERY_DEFAULT_QUEUE == "edx.lms.core.default"
+    assert "edx.lms.core.default" in APP.conf.task_queues
 
 
 @pytest.mark.django_db

@@ -39,7 +39,7 @@ def test_events_on_the_redis_event_bus_reach_clickhouse(clickhouse_server, serve
         },
         OARS_TRACKING_SIGNAL_ENABLED=False,  # only the bus may carry these events
     )
-    consumer_config = server_site.variant("consumer", **bus, CELERY_TASK_ALWAYS_EAGER=True)
+    consumer_config = server_site.variant("consumer", **bus, CELERY_ALWAYS_EAGER=True)
     consumer = server_site.manage(
         consumer_config,
         "consume_events",

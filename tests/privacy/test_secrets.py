@@ -101,7 +101,7 @@ def test_a_failing_task_logs_and_dead_letters_without_the_password(
 
     from oars_platform.tasks.learners import sync_learner_state
 
-    settings.CELERY_TASK_EAGER_PROPAGATES = False  # let Celery retry and log, as on a worker
+    settings.CELERY_EAGER_PROPAGATES_EXCEPTIONS = False  # let Celery retry and log, as on a worker
     settings.OARS_TASK_MAX_RETRIES = 1
     user = create_user()
     overview = create_course_overview()

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import Client
 from opaque_keys.edx.keys import CourseKey
-from standin.factories import add_course_staff, create_user
+from standin.factories import add_course_staff, add_org_role, create_user
 
 from oars_platform.reports.dashboard import render_course_dashboard_html
 
@@ -35,6 +35,13 @@ MATRIX = {
                    "course A data": HIDDEN, "course B data": OK, "instance data": FORBIDDEN},
     "instructor of B": {"course A page": HIDDEN, "course B page": OK, "instance page": FORBIDDEN,
                         "course A data": HIDDEN, "course B data": OK, "instance data": FORBIDDEN},
+    # The platform's own rule (has_access 'staff'): limited staff and org-level staff of the course's org get in.
+    "limited staff of A": {"course A page": OK, "course B page": HIDDEN, "instance page": FORBIDDEN,
+                           "course A data": OK, "course B data": HIDDEN, "instance data": FORBIDDEN},
+    "org staff of OrgA": {"course A page": OK, "course B page": HIDDEN, "instance page": FORBIDDEN,
+                          "course A data": OK, "course B data": HIDDEN, "instance data": FORBIDDEN},
+    "org instructor of OrgB": {"course A page": HIDDEN, "course B page": OK, "instance page": FORBIDDEN,
+                               "course A data": HIDDEN, "course B data": OK, "instance data": FORBIDDEN},
     "global staff": {"course A page": OK, "course B page": OK, "instance page": OK,
                      "course A data": OK, "course B data": OK, "instance data": OK},
 }
@@ -50,8 +57,15 @@ def people(db) -> dict[str, object]:
     add_course_staff(staff_b, CourseKey.from_string(COURSE_B), "staff")
     instructor_b = create_user("matrix_instructor_b")
     add_course_staff(instructor_b, CourseKey.from_string(COURSE_B), "instructor")
+    limited_a = create_user("matrix_limited_a")
+    add_course_staff(limited_a, CourseKey.from_string(COURSE_A), "limited_staff")
+    org_staff_a = create_user("matrix_org_staff_a")
+    add_org_role(org_staff_a, "OrgA", "staff")
+    org_instructor_b = create_user("matrix_org_instructor_b")
+    add_org_role(org_instructor_b, "OrgB", "instructor")
     return {"anonymous": None, "learner": learner, "staff of A": staff_a, "staff of B": staff_b,
-            "instructor of B": instructor_b, "global staff": create_user("matrix_global", is_staff=True)}
+            "instructor of B": instructor_b, "limited staff of A": limited_a, "org staff of OrgA": org_staff_a,
+            "org instructor of OrgB": org_instructor_b, "global staff": create_user("matrix_global", is_staff=True)}
 
 
 def client_for(user) -> Client:
@@ -69,6 +83,24 @@ def test_authorization_matrix_every_cell(clickhouse, people) -> None:
             seen[(who, what)] = client.get(url).status_code
     expected = {(who, what): status for who, row in MATRIX.items() for what, status in row.items()}
     assert seen == expected
+
+
+def test_studio_asks_studios_own_rule(people, settings) -> None:
+    from oars_platform.platform.roles import can_view_course
+
+    settings.ROOT_URLCONF = "cms.urls"
+    assert can_view_course(people["org staff of OrgA"], COURSE_A)
+    assert not can_view_course(people["org staff of OrgA"], COURSE_B)
+    assert can_view_course(people["instructor of B"], COURSE_B)
+    assert not can_view_course(people["learner"], COURSE_A)
+    assert not can_view_course(people["global staff"], "ccx-v1:OrgA+A101+2026+ccx@3"), "no Studio access to a CCX"
+
+
+def test_a_staff_flag_alone_is_global_staff_as_in_the_platform(db) -> None:
+    from common.djangoapps.student.roles import GlobalStaff
+
+    inactive_staff = create_user("matrix_inactive_staff", is_staff=True, is_active=False)
+    assert GlobalStaff().has_user(inactive_staff), "GlobalStaff is bool(user and user.is_staff)"
 
 
 def test_a_denied_course_looks_the_same_whether_it_exists_or_not(clickhouse, people) -> None:

@@ -145,7 +145,7 @@ def test_the_receiver_never_raises_into_the_retirement_pipeline(caplog) -> None:
 def test_clickhouse_down_means_retries_then_a_dead_letter_holding_only_the_user_id(
     clickhouse, learners, committed, settings
 ) -> None:
-    settings.CELERY_TASK_EAGER_PROPAGATES = False  # let Celery retry, as on a worker
+    settings.CELERY_EAGER_PROPAGATES_EXCEPTIONS = False  # let Celery retry, as on a worker
     good_url = settings.OARS_CLICKHOUSE_URL
     settings.OARS_CLICKHOUSE_URL = f"clickhouse://oars:pw@127.0.0.1:{free_port()}/default"
     settings.OARS_CLICKHOUSE_CONNECT_TIMEOUT = 0.5

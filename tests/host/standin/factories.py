@@ -12,9 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
-from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
+from common.djangoapps.student.roles import (
+    CourseInstructorRole,
+    CourseLimitedStaffRole,
+    CourseStaffRole,
+    OrgInstructorRole,
+    OrgStaffRole,
+)
 from django.contrib.auth.models import User
-from lms.djangoapps.ccx.models import CustomCourseForEdX
 from lms.djangoapps.certificates.models import GeneratedCertificate
 from lms.djangoapps.grades.models import PersistentCourseGrade
 from opaque_keys.edx.keys import CourseKey
@@ -22,11 +27,6 @@ from opaque_keys.edx.locator import CourseLocator
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 from openedx.core.djangoapps.course_groups.models import CohortMembership, CourseUserGroup
 from openedx.core.djangoapps.external_user_ids.models import ExternalId, ExternalIdType
-from openedx.core.djangoapps.user_api.accounts.signals import (
-    USER_RETIRE_LMS_CRITICAL,
-    USER_RETIRE_LMS_MISC,
-    USER_RETIRE_MAILINGS,
-)
 from openedx_events.learning.data import DiscussionThreadData
 from openedx_events.learning.signals import FORUM_THREAD_CREATED, STUDENT_REGISTRATION_COMPLETED
 
@@ -153,9 +153,14 @@ def issue_certificate(
 
 
 def add_course_staff(user: User, key: CourseKey, role: str = "staff") -> None:
-    """Give a course role (``staff`` or ``instructor``) through the role API."""
-    role_class = {"staff": CourseStaffRole, "instructor": CourseInstructorRole}[role]
-    role_class(key).add_users(user)
+    """Give a course role (``staff``, ``instructor`` or ``limited_staff``) through the role API."""
+    role_class = {"staff": CourseStaffRole, "instructor": CourseInstructorRole, "limited_staff": CourseLimitedStaffRole}
+    role_class[role](key).add_users(user)
+
+
+def add_org_role(user: User, org: str, role: str = "staff") -> None:
+    """Give an org-level role (``staff`` or ``instructor``: every course of the org)."""
+    {"staff": OrgStaffRole, "instructor": OrgInstructorRole}[role](org).add_users(user)
 
 
 def add_to_cohort(user: User, key: CourseKey, cohort_name: str = "Default Group") -> CohortMembership:
@@ -168,9 +173,32 @@ def add_to_cohort(user: User, key: CourseKey, cohort_name: str = "Default Group"
     return membership
 
 
-def create_ccx(master_key: CourseKey, coach: User, display_name: str = "CCX") -> CustomCourseForEdX:
-    """A CCX of the master course; its key is ``ccx.locator``."""
+def create_ccx(master_key: CourseKey, coach: User, display_name: str = "CCX") -> Any:
+    """A CCX of the master course; its key is ``ccx.locator`` (LMS only, with custom courses on, as the platform)."""
+    from lms.djangoapps.ccx.models import CustomCourseForEdX
+
     return CustomCourseForEdX.objects.create(course_id=master_key, coach=coach, display_name=display_name)
+
+
+def emit_passing_status(user: User, key: CourseKey, is_passing: bool) -> None:
+    """The platform's ``emit_course_passing_status_update``: the CCX signal for a CCX key, the course one otherwise."""
+    from ccx_keys.locator import CCXLocator
+    from openedx_events.learning.data import CcxCourseData, CcxCoursePassingStatusData, CoursePassingStatusData
+    from openedx_events.learning.signals import CCX_COURSE_PASSING_STATUS_UPDATED, COURSE_PASSING_STATUS_UPDATED
+
+    from standin.events import course_data
+
+    if isinstance(key, CCXLocator):
+        ccx = CcxCourseData(ccx_course_key=key, master_course_key=key.to_course_locator(), display_name="")
+        CCX_COURSE_PASSING_STATUS_UPDATED.send_event(
+            course_passing_status=CcxCoursePassingStatusData(is_passing=is_passing, user=user_data(user), course=ccx)
+        )
+        return
+    COURSE_PASSING_STATUS_UPDATED.send_event(
+        course_passing_status=CoursePassingStatusData(
+            is_passing=is_passing, user=user_data(user), course=course_data(key)
+        )
+    )
 
 
 def post_forum_thread(
@@ -202,9 +230,11 @@ def post_forum_thread(
 
 
 def retire_user(user: User) -> None:
-    """Send the retirement signals in the order the platform's retirement pipeline does (all with ``user=``)."""
-    for signal in (USER_RETIRE_LMS_CRITICAL, USER_RETIRE_MAILINGS, USER_RETIRE_LMS_MISC):
-        signal.send(sender=retire_user, user=user)
+    """Run the retirement pipeline's signal steps through the platform's senders (the retirement API views)."""
+    from openedx.core.djangoapps.user_api.accounts.views import AccountRetirementView, LMSAccountRetirementView
+
+    AccountRetirementView().retire(user)
+    LMSAccountRetirementView().retire(user, retired_email=f"retired__user_{user.id}@retired.invalid")
 
 
 @dataclass
@@ -257,3 +287,28 @@ def populate_course(
             CourseEnrollment.unenroll(user, key)
             activity.unenrolled.append(user)
     return activity
+
+
+def create_taxonomy(name: str = "Subjects", **fields: Any) -> Any:
+    """A taxonomy (openedx-core's ``Taxonomy``), enabled unless told otherwise."""
+    from openedx_tagging.models import Taxonomy
+
+    export_id = fields.pop("export_id", f"{name.lower().replace(' ', '-')}-{next(_tag_numbers)}")
+    return Taxonomy.objects.create(name=name, export_id=export_id, **fields)
+
+
+def create_tag(taxonomy: Any, value: str, parent: Any = None, external_id: str | None = None) -> Any:
+    """A tag of the taxonomy (its ``lineage`` computed on save, as the real model does)."""
+    from openedx_tagging.models import Tag
+
+    return Tag.objects.create(taxonomy=taxonomy, value=value, parent=parent, external_id=external_id)
+
+
+def tag_content(object_id: Any, taxonomy: Any, *tags: Any) -> list[Any]:
+    """Apply tags to a course or block, through the stand-in's ``content_tagging.api.tag_object``."""
+    from openedx.core.djangoapps.content_tagging.api import tag_object
+
+    return tag_object(str(object_id), taxonomy, list(tags))
+
+
+_tag_numbers = itertools.count(1)

@@ -91,7 +91,6 @@ TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
         "display_organization": None,
         "pre_requisite_courses": [],
         "grading_policy": DEFAULT_GRADING_POLICY,
-        "external_id": None,
         "wiki_slug": None,
     },
     "problem": {"weight": None, "data": "", "markdown": None, "rerandomize": "never"},

@@ -6,7 +6,7 @@ As in the platform, the plugin arrives only through the ``cms.djangoapp`` entry 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 from openedx.core.djangoapps.plugins.constants import ProjectType, SettingsType
 from openedx.envs.common import *  # noqa: F403
-from openedx.envs.common import DJANGO_APPS, PLATFORM_APPS, THIRD_PARTY_APPS
+from openedx.envs.common import DJANGO_APPS, PLATFORM_APPS, THIRD_PARTY_APPS, celery_queues
 
 SERVICE_VARIANT = "cms"
 ROOT_URLCONF = "cms.urls"
@@ -16,6 +16,8 @@ CMS_BASE = "studio.example.com"
 CMS_ROOT_URL = f"https://{CMS_BASE}"
 SITE_NAME = CMS_BASE
 PLATFORM_NAME = "Open edX stand-in"
+# Tasks sent from this service without a queue go to its own default queue, consumed by its own workers.
+CELERY_DEFAULT_QUEUE, CELERY_QUEUES = celery_queues("cms")
 # Studio reads and writes drafts unless a caller asks for the published branch (§3.1).
 MODULESTORE_BRANCH = "draft-preferred"
 

@@ -7,7 +7,7 @@ The plugin is never named here; it arrives through ``get_plugin_apps``/``add_plu
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 from openedx.core.djangoapps.plugins.constants import ProjectType, SettingsType
 from openedx.envs.common import *  # noqa: F403
-from openedx.envs.common import DJANGO_APPS, PLATFORM_APPS, THIRD_PARTY_APPS
+from openedx.envs.common import CCX_APP, DJANGO_APPS, PLATFORM_APPS, THIRD_PARTY_APPS, celery_queues  # noqa: F401 - CCX_APP: envs
 
 SERVICE_VARIANT = "lms"
 ROOT_URLCONF = "lms.urls"
@@ -16,8 +16,12 @@ LMS_BASE = "lms.example.com"
 CMS_BASE = "studio.example.com"
 SITE_NAME = LMS_BASE
 PLATFORM_NAME = "Open edX stand-in"
+# Tasks sent from this service without a queue go to its own default queue, consumed by its own workers.
+CELERY_DEFAULT_QUEUE, CELERY_QUEUES = celery_queues("lms")
 MODULESTORE_BRANCH = "published-only"
 
+# Custom courses are off by default (lms/envs/common.py); production.py installs the app when YAML turns them on.
+FEATURES = {**FEATURES, "CUSTOM_COURSES_EDX": False}  # noqa: F405
 INSTALLED_APPS = [*DJANGO_APPS, *THIRD_PARTY_APPS, *PLATFORM_APPS]
 
 ############################ Plugin Django Apps ############################

@@ -11,4 +11,8 @@ CMS_BASE = "localhost:18010"
 SITE_NAME = LMS_BASE
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Custom courses on, as the platform's lms/envs/test.py does.
+FEATURES["CUSTOM_COURSES_EDX"] = True  # noqa: F405
+INSTALLED_APPS.append(CCX_APP)  # noqa: F405
+
 add_plugins(__name__, ProjectType.LMS, SettingsType.TEST)

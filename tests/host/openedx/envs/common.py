@@ -34,8 +34,12 @@ PLATFORM_APPS = [
     "openedx.core.djangoapps.course_groups.apps.CourseGroupsConfig",
     "lms.djangoapps.grades.apps.GradesConfig",
     "lms.djangoapps.certificates.apps.CertificatesConfig",
-    "lms.djangoapps.ccx.apps.CCXConfig",
+    # openedx-core's tagging models, installed in both services (content_tagging's API reads them).
+    "openedx_tagging.apps.TaggingConfig",
 ]
+# The LMS adds the CCX app only when FEATURES["CUSTOM_COURSES_EDX"] is on (the platform's production.py; its test
+# settings turn it on); Studio never installs it.
+CCX_APP = "lms.djangoapps.ccx.apps.CCXConfig"
 
 DJANGO_APPS = [
     "django.contrib.admin",
@@ -61,6 +65,13 @@ MIDDLEWARE = [
     "common.djangoapps.track.middleware.TrackMiddleware",
 ]
 
+# Not the platform's loaders, on purpose: the LMS and Studio configure the Django backend with theming- and
+# Mako-aware loaders (``ThemeTemplateLoader`` and edxmako's ``MakoFilesystemLoader``/``MakoAppDirectoriesLoader``),
+# which find a template in the same app ``templates/`` folders as Django's app-directories loader and compile it as
+# Mako only when it declares itself Mako (a ``## mako`` first line). The plugin's templates are Django templates
+# without that line, so ``APP_DIRS`` finds and renders them the same way; edxmako itself (its lookup directories,
+# theming and context processors) cannot run outside the platform. Production static files are likewise served by
+# the platform's pipeline storage there, by Django's default storage here.
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -120,17 +131,25 @@ def _env_flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-# ---- Celery (the platform's lms/celery.py reads settings with the CELERY_ namespace) ----
-CELERY_BROKER_URL = os.environ.get("OARS_TEST_BROKER_URL", "memory://")
-CELERY_TASK_ALWAYS_EAGER = _env_flag("OARS_TEST_CELERY_EAGER", True)
-CELERY_TASK_EAGER_PROPAGATES = True
+# ---- Celery: the platform's app (openedx/core/lib/celery.py) reads Django settings with no namespace, so these are
+# Celery's old-style names. Each service sets its own CELERY_DEFAULT_QUEUE and CELERY_QUEUES (lms/cms envs).
+# The platform's own test settings run tasks eagerly too; tests that claim delivery start real workers over Redis
+# (tests/sites.py), with OARS_TEST_BROKER_URL / OARS_TEST_CELERY_EAGER or the YAML of the production settings.
+BROKER_URL = os.environ.get("OARS_TEST_BROKER_URL", "memory://")
+CELERY_ALWAYS_EAGER = _env_flag("OARS_TEST_CELERY_EAGER", True)
+CELERY_EAGER_PROPAGATES_EXCEPTIONS = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = os.environ.get("OARS_TEST_RESULT_BACKEND") or None
-CELERY_TASK_IGNORE_RESULT = True
+CELERY_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
-CELERY_TASK_DEFAULT_QUEUE = "edx.core.default"
+
+
+def celery_queues(service: str) -> tuple[str, dict[str, dict]]:
+    """``(CELERY_DEFAULT_QUEUE, CELERY_QUEUES)`` of a service, named as the platform's settings name them."""
+    names = [f"edx.{service}.core.{priority}" for priority in ("default", "high", "low")]
+    return names[0], {name: {} for name in names}
 
 # ---- Event tracking (openedx/envs/common.py defaults, §5.1) ----
 TRACK_MAX_EVENT = 50000

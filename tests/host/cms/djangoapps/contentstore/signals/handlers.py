@@ -1,8 +1,13 @@
-"""Copy of Studio's publish handler: after a publish commits, send COURSE_CATALOG_INFO_CHANGED."""
+"""Copy of Studio's publish handler: after a publish commits, send COURSE_CATALOG_INFO_CHANGED, if toggled on.
+
+As in the platform, the event is sent only when the setting toggle ``SEND_CATALOG_INFO_SIGNAL`` (a ``SettingToggle``
+in ``cms/djangoapps/contentstore/toggles.py``) is on; its default is off.
+"""
 
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 from opaque_keys.edx.keys import CourseKey
@@ -45,5 +50,7 @@ def emit_catalog_info_changed_signal(course_key: CourseKey) -> None:
 
 @receiver(SignalHandler.course_published, dispatch_uid="contentstore.listen_for_course_publish")
 def listen_for_course_publish(sender: type, course_key: CourseKey, **kwargs: Any) -> None:
-    """Defer the catalog event until the publishing transaction commits."""
+    """Defer the catalog event until the publishing transaction commits (only with the toggle on)."""
+    if not getattr(settings, "SEND_CATALOG_INFO_SIGNAL", False):
+        return
     transaction.on_commit(lambda: emit_catalog_info_changed_signal(course_key))

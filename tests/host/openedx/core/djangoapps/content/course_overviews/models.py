@@ -185,5 +185,4 @@ class CourseOverview(models.Model):
             "entrance_exam_enabled": course.entrance_exam_enabled,
             "entrance_exam_id": course.entrance_exam_id,
             "entrance_exam_minimum_score_pct": course.entrance_exam_minimum_score_pct,
-            "external_id": course.external_id,
         }
