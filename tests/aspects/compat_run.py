@@ -122,6 +122,9 @@ def _write_cohort(client, settings, capture) -> int:
     return len(events)
 
 
+_DEDUP_WINDOW = re.compile(r", non_replicated_deduplication_window = \d+")
+
+
 def _count(client, relation: str) -> int:
     return int(client.query(f"SELECT count() FROM {relation}").scalar())
 
@@ -137,7 +140,10 @@ def test_aspects_models_and_datasets_run_on_our_tables(settings, store, django_c
         assert made <= set(before), sorted(before)
     Migrator(client, DATABASES, Topology()).migrate()
     if before:
-        after = _objects(client)
+        # The one change ours make to Aspects' objects, on purpose: migration 0012 gives the raw table an insert
+        # deduplication window (a table setting: no column, key or data changes), so retried inserts store once.
+        after = {key: _DEDUP_WINDOW.sub("", sql) for key, sql in _objects(client).items()}
+        assert _DEDUP_WINDOW.search(_objects(client)[("xapi", "xapi_events_all")])
         changed = {key: (sql, after.get(key)) for key, sql in before.items() if after.get(key) != sql}
         assert not changed, f"our migrations changed what Aspects made: {changed}"
 
