@@ -24,6 +24,10 @@ class PipelineStatus:
     dead_letters: int | None = None
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
     statements_by_event: dict[str, int] = field(default_factory=dict)
+    #: Events waiting in this host's spool (Redis was away), and events no spool could keep (every host).
+    spool_pending: int | None = None
+    spool_dropped: int | None = None
+    spool_dropped_between: tuple[str, str] | None = None
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -60,6 +64,7 @@ def read_status(client: ClickHouseClient) -> PipelineStatus:
         status.errors.append(f"clickhouse: {mask_secrets(str(exc))}")
     status.dead_letters = _dead_letters(status)
     status.queue_depth = _queue_depth(status)
+    _spool(status)
     return status
 
 
@@ -82,3 +87,18 @@ def _queue_depth(status: PipelineStatus) -> int | None:
     except Exception as exc:  # Redis down or not configured
         status.errors.append(f"buffer: {type(exc).__name__}")
         return None
+
+
+def _spool(status: PipelineStatus) -> None:
+    """Spooled events of this host, and events dropped past the spools' bound (see :mod:`oars_platform.spool`)."""
+    from oars_platform.spool import dropped_summary, local_report
+
+    try:
+        local = local_report(get_config().spool_dir)
+        status.spool_pending = local.events
+        summary = dropped_summary()
+        status.spool_dropped = summary.count
+        if summary.count:
+            status.spool_dropped_between = (summary.first, summary.last)
+    except Exception as exc:  # Redis down: the local part is still shown
+        status.errors.append(f"spool: {type(exc).__name__}")

@@ -24,6 +24,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         """--json."""
         parser.add_argument("--json", action="store_true", help="Print one JSON object instead of lines of text.")
+        parser.add_argument(
+            "--clear-spool-drops",
+            action="store_true",
+            help="Forget the count of tracking events the local spools dropped (after replaying the tracking logs "
+            "of the window it named with replay_tracking_logs).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Read and print the status."""
@@ -32,6 +38,8 @@ class Command(BaseCommand):
         except ClickHouseError as exc:
             self.stderr.write(f"ClickHouse is not configured: {mask_secrets(str(exc))}")
             raise SystemExit(1) from exc
+        if options["clear_spool_drops"]:
+            _clear_spool_drops(self)
         status = read_status(client)
         if options["json"]:
             self.stdout.write(json.dumps(status.as_dict(), sort_keys=True))
@@ -46,8 +54,27 @@ class Command(BaseCommand):
             self.stdout.write(f"quarantined {reason}: {count}")
         for name, count in sorted(status.statements_by_event.items(), key=lambda item: (-item[1], item[0])):
             self.stdout.write(f"statements {name}: {count}")
+        self.stdout.write(f"spooled on this host: {_fmt(status.spool_pending)}")
+        self.stdout.write(f"dropped past the spool bound: {_fmt(status.spool_dropped)}")
+        if status.spool_dropped_between:
+            first, last = status.spool_dropped_between
+            self.stdout.write(f"dropped between {first} and {last} UTC: recover with replay_tracking_logs")
         for error in status.errors:
             self.stdout.write(f"error: {error}")
+
+
+def _clear_spool_drops(command: BaseCommand) -> None:
+    """Reset the dropped-events count in Redis and this host's unreported drop files."""
+    from pathlib import Path
+
+    from oars_platform.buffer import get_buffer
+    from oars_platform.conf import get_config
+    from oars_platform.spool import DROPPED_SUFFIX
+
+    get_buffer().clear_dropped()
+    for path in Path(get_config().spool_dir).glob(f"*{DROPPED_SUFFIX}"):
+        path.unlink(missing_ok=True)
+    command.stdout.write("spool drop count cleared")
 
 
 def _fmt(value: Any) -> str:
