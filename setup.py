@@ -39,7 +39,11 @@ setup(
         "edx-django-utils>=8.0",
         "edx-opaque-keys>=4.0",
         # kombu's Redis transport (the broker most sites use) imports `packaging`: the [redis] extra brings it.
-        "celery[redis]>=5.4,<6.0",
+        # Not 5.7: its worker closes the broker connection a second time after a connection loss, kombu's Redis
+        # channel then restores unacked messages through a transport already detached from its connection
+        # (AttributeError: 'NoneType' object has no attribute 'hostname'), which escapes as an unrecoverable error
+        # and the worker exits (tests/pipeline/test_redis_faults.py; 5.6.3 reconnects and drains).
+        "celery[redis]>=5.4,<5.7",
         "clickhouse-driver>=0.2.9",
         "openedx-events>=11.1",
         "orjson>=3.10",
