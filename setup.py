@@ -40,7 +40,11 @@ setup(
         "edx-opaque-keys>=4.0",
         # Not celery[redis]: kombu's redis extra caps redis below 6.5, and edx-platform pins redis 7.x (its pins are
         # the platform-versions test lane's constraints). kombu's Redis transport imports `packaging`, named here.
-        "celery>=5.4,<6.0",
+        # Not 5.7: its worker closes the broker connection a second time after a connection loss, kombu's Redis
+        # channel then restores unacked messages through a transport already detached from its connection
+        # (AttributeError: 'NoneType' object has no attribute 'hostname'), which escapes as an unrecoverable error
+        # and the worker exits (tests/pipeline/test_redis_faults.py; 5.6.3 reconnects and drains).
+        "celery>=5.4,<5.7",
         "packaging>=23",
         "clickhouse-driver>=0.2.9",
         "openedx-events>=11.1",

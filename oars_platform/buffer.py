@@ -8,6 +8,12 @@ atomically, they stay there until ``XACK``, and ``XAUTOCLAIM`` hands a dead cons
 So tracking events are appended to the stream (``XADD``) and Celery tasks are only wake-up calls that drain it in
 batches. Each entry's delivery count (from ``XPENDING``) drives the retry backoff and, past the last retry, the
 move to the dead-letter store.
+
+The consumer group lives in Redis, so a ``FLUSHALL`` or a restart of a Redis without persistence removes it while
+workers run: a read or acknowledgement that meets ``NOGROUP`` creates the group again and goes on.
+
+Two clients per process: the workers' (socket timeout of seconds: a drain may wait) and the request path's
+(``OARS_REDIS_REQUEST_TIMEOUT``, no retries: a request never waits on Redis; see :mod:`oars_platform.spool`).
 """
 
 from __future__ import annotations
@@ -19,10 +25,52 @@ from functools import cache
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from oars_platform.conf import get_config
 
 GROUP = "oars-ingest"
+
+#: Appends a spooled segment's records after the last one already appended (``KEYS[2]`` holds its sequence
+#: number), in one atomic step: a segment delivered twice, by two processes or after a crash between this call
+#: and the local deletion, appends each record exactly once.
+_APPEND_SPOOLED = """
+local mark = tonumber(redis.call('GET', KEYS[2]) or '-1')
+local added = 0
+for i = 2, #ARGV, 3 do
+  local seq = tonumber(ARGV[i])
+  if seq > mark then
+    redis.call('XADD', KEYS[1], '*', 'e', ARGV[i + 1], 's', ARGV[i + 2])
+    mark = seq
+    added = added + 1
+  end
+end
+redis.call('SET', KEYS[2], mark, 'EX', ARGV[1])
+return {added, redis.call('XLEN', KEYS[1])}
+"""
+
+#: Adds a process's count of events the spool could not keep, once: ``KEYS[2]`` remembers what was reported.
+_REPORT_DROPPED = """
+local done = tonumber(redis.call('GET', KEYS[2]) or '0')
+local count = tonumber(ARGV[1])
+if count > done then
+  redis.call('HINCRBY', KEYS[1], 'count', count - done)
+  local first = tonumber(redis.call('HGET', KEYS[1], 'first') or ARGV[2])
+  if tonumber(ARGV[2]) <= first then redis.call('HSET', KEYS[1], 'first', ARGV[2]) end
+  local last = tonumber(redis.call('HGET', KEYS[1], 'last') or ARGV[3])
+  if tonumber(ARGV[3]) >= last then redis.call('HSET', KEYS[1], 'last', ARGV[3]) end
+end
+redis.call('SET', KEYS[2], count, 'EX', ARGV[4])
+return count - done
+"""
+
+#: How long Redis remembers a spooled segment's or a drop report's progress (a week: longer than any outage).
+SPOOL_MARK_TTL = 7 * 24 * 3600
+
+
+def _is_nogroup(exc: redis.ResponseError) -> bool:
+    return "NOGROUP" in str(exc)
 
 
 @dataclass(frozen=True)
@@ -43,6 +91,8 @@ class EventBuffer:
         self.timer_key = f"{prefix}:tracking:timer"
         self.size_key = f"{prefix}:tracking:size-trigger"
         self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self.dropped_key = f"{prefix}:spool:dropped"
+        self._prefix = prefix
         self._group_ready = False
 
     def append(self, raw: str, source: str, timer_seconds: float) -> tuple[int, bool]:
@@ -57,9 +107,33 @@ class EventBuffer:
         _, length, timer_started = pipe.execute()
         return int(length), bool(timer_started)
 
-    def ensure_group(self) -> None:
+    def append_spooled(self, segment: str, records: list[tuple[int, str, str]]) -> tuple[int, int]:
+        """Append records ``(sequence, raw, source)`` of a spool segment; return (appended, stream length).
+
+        Records at or below the segment's mark in Redis were appended before and are skipped.
+        """
+        argv: list[Any] = [SPOOL_MARK_TTL]
+        for sequence, raw, source in records:
+            argv.extend((sequence, raw, source))
+        added, length = self.client.eval(_APPEND_SPOOLED, 2, self.stream, f"{self._prefix}:spool:{segment}", *argv)
+        return int(added), int(length)
+
+    def report_dropped(self, token: str, count: int, first: float, last: float) -> int:
+        """Add a process's dropped-event count (idempotent per ``token``); return what was newly added."""
+        return int(self.client.eval(_REPORT_DROPPED, 2, self.dropped_key, f"{self._prefix}:spool:dropped:{token}",
+                                    count, int(first), int(last), SPOOL_MARK_TTL))
+
+    def dropped(self) -> dict[str, int]:
+        """Events the spools of every host could not keep, as reported to Redis: count, first and last (epoch)."""
+        return {_text(key): int(value) for key, value in self.client.hgetall(self.dropped_key).items()}
+
+    def clear_dropped(self) -> None:
+        """Forget the reported drops (after the operator replayed the tracking logs)."""
+        self.client.delete(self.dropped_key)
+
+    def ensure_group(self, force: bool = False) -> None:
         """Create the consumer group (from the start of the stream) if it does not exist."""
-        if self._group_ready:
+        if self._group_ready and not force:
             return
         try:
             self.client.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
@@ -71,6 +145,15 @@ class EventBuffer:
     def read(self, count: int, claim_idle_ms: int) -> list[Entry]:
         """Up to ``count`` entries: first those a silent consumer held longer than ``claim_idle_ms``, then new ones."""
         self.ensure_group()
+        try:
+            return self._read(count, claim_idle_ms)
+        except redis.ResponseError as exc:
+            if not _is_nogroup(exc):
+                raise
+            self.ensure_group(force=True)  # Redis was flushed or restarted empty: the group is gone
+            return self._read(count, claim_idle_ms)
+
+    def _read(self, count: int, claim_idle_ms: int) -> list[Entry]:
         claimed = self.client.xautoclaim(self.stream, GROUP, self.consumer, claim_idle_ms, "0-0", count=count)
         entries = [_entry(entry_id, fields) for entry_id, fields in claimed[1] if fields]
         if len(entries) < count:
@@ -85,7 +168,22 @@ class EventBuffer:
             pipe = self.client.pipeline(transaction=False)
             pipe.xack(self.stream, GROUP, *ids)
             pipe.xdel(self.stream, *ids)
-            pipe.execute()
+            try:
+                pipe.execute()
+            except redis.ResponseError as exc:
+                if not _is_nogroup(exc):
+                    raise
+                self.client.xdel(self.stream, *ids)  # the group went with a flush: nothing is pending any more
+                self._group_ready = False
+
+    def pending(self) -> int:
+        """Entries read by some consumer and not acknowledged (0 when the group does not exist)."""
+        try:
+            return int(self.client.xpending(self.stream, GROUP)["pending"])
+        except redis.ResponseError as exc:
+            if not _is_nogroup(exc):
+                raise
+            return 0
 
     def deliveries(self, ids: list[str]) -> dict[str, int]:
         """How many times each pending entry has been delivered (1 on the first read)."""
@@ -93,8 +191,14 @@ class EventBuffer:
             return {}
         wanted = set(ids)
         counts: dict[str, int] = {}
-        for row in self.client.xpending_range(self.stream, GROUP, min=min(ids, key=_order), max=max(ids, key=_order),
-                                              count=len(ids) * 2 + 10):
+        try:
+            rows = self.client.xpending_range(self.stream, GROUP, min=min(ids, key=_order), max=max(ids, key=_order),
+                                              count=len(ids) * 2 + 10)
+        except redis.ResponseError as exc:
+            if not _is_nogroup(exc):
+                raise
+            rows = []
+        for row in rows:
             entry_id = _text(row["message_id"])
             if entry_id in wanted:
                 counts[entry_id] = int(row["times_delivered"])
@@ -133,8 +237,14 @@ def _entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
 
 
 @cache
-def _buffer(url: str, prefix: str, pid: int) -> EventBuffer:
-    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30)
+def _buffer(url: str, prefix: str, pid: int, request_timeout: float | None = None) -> EventBuffer:
+    if request_timeout is None:  # the workers', the spool flusher's and the commands' client
+        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30)
+    else:
+        # The request path's: one short try, no retry (redis-py retries timeouts 3 times by default).
+        client = redis.Redis.from_url(url, socket_timeout=request_timeout,
+                                      socket_connect_timeout=request_timeout,
+                                      retry=Retry(NoBackoff(), 0), health_check_interval=30)
     return EventBuffer(client, prefix)
 
 
@@ -142,3 +252,9 @@ def get_buffer() -> EventBuffer:
     """The buffer for the configured Redis URL and key prefix (one per process: a forked worker gets its own)."""
     config = get_config()
     return _buffer(config.redis_url, config.redis_key_prefix, os.getpid())
+
+
+def get_request_buffer() -> EventBuffer:
+    """The same buffer through the request path's client (``OARS_REDIS_REQUEST_TIMEOUT``, no retries)."""
+    config = get_config()
+    return _buffer(config.redis_url, config.redis_key_prefix, os.getpid(), config.redis_request_timeout)

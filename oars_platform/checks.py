@@ -154,3 +154,31 @@ def check_celery_queue(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
             id="oars.E014",
         )
     ]
+
+
+@checks.register(TAG, deploy=True)
+def check_spool_drops(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Tracking events the local spools could not keep: lost from the live path, still in the tracking logs.
+
+    They were dropped while Redis was away and a spool was full; the warning stays until the operator replayed the
+    logs of the window it names and cleared the count.
+    """
+    from oars_platform.spool import RECOVERY, dropped_summary
+
+    if check_settings():
+        return []
+    try:
+        summary = dropped_summary()
+    except Exception:  # Redis unreachable: the Redis check says so
+        return []
+    if not summary.count:
+        return []
+    return [
+        checks.Warning(
+            f"{summary.count} tracking events were dropped from the live pipeline between {summary.first} and "
+            f"{summary.last} UTC: Redis was unreachable and the local spool was full (OARS_SPOOL_MAX_BYTES).",
+            hint=f"They are in the tracking logs: run ./manage.py lms {RECOVERY} on the logs of that window "
+            "(replaying stores nothing twice), then ./manage.py lms oars_status --clear-spool-drops.",
+            id="oars.W010",
+        )
+    ]

@@ -72,6 +72,10 @@ class OarsConfig:
     course_dump_delay: float = 30.0
     course_dump_batch_size: int = 10_000
     course_dump_cache: str = "default"
+    redis_request_timeout: float = 0.05
+    redis_retry_seconds: float = 5.0
+    spool_dir: str = ""
+    spool_max_bytes: int = 64 * 1024 * 1024
 
 
 def _setting(name: str):
@@ -134,6 +138,10 @@ def build_config() -> OarsConfig:
         course_dump_delay=_non_negative_float("OARS_COURSE_DUMP_DELAY"),
         course_dump_batch_size=_positive_int("OARS_COURSE_DUMP_BATCH_SIZE"),
         course_dump_cache=cache,
+        redis_request_timeout=_seconds("OARS_REDIS_REQUEST_TIMEOUT", positive=True),
+        redis_retry_seconds=_seconds("OARS_REDIS_RETRY_SECONDS", positive=True),
+        spool_dir=_spool_dir(),
+        spool_max_bytes=_positive_int("OARS_SPOOL_MAX_BYTES"),
     )
 
 
@@ -232,3 +240,16 @@ def _key_prefix() -> str:
     if not isinstance(prefix, str) or not _NAME.fullmatch(prefix):
         raise ImproperlyConfigured(f"OARS_REDIS_KEY_PREFIX must be 1-64 of [A-Za-z0-9_.:-], got {prefix!r}.")
     return prefix
+
+
+def _spool_dir() -> str:
+    """OARS_SPOOL_DIR as an absolute path; None means a folder of the system's temporary directory."""
+    import os
+    import tempfile
+
+    value = _setting("OARS_SPOOL_DIR")
+    if value is None or value == "":
+        return os.path.join(tempfile.gettempdir(), "oars-spool")
+    if not isinstance(value, str) or not os.path.isabs(value) or "\x00" in value:
+        raise ImproperlyConfigured(f"OARS_SPOOL_DIR must be None or an absolute directory path, got {value!r}.")
+    return value

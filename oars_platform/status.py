@@ -35,6 +35,10 @@ class PipelineStatus:
     pending_migrations: list[str] = field(default_factory=list)
     #: Statements stored in the raw table that a materialized view refused, per view (also in statements_by_event).
     view_refused: dict[str, int] = field(default_factory=dict)
+    #: Events waiting in this host's spool (Redis was away), and events no spool could keep (every host).
+    spool_pending: int | None = None
+    spool_dropped: int | None = None
+    spool_dropped_between: tuple[str, str] | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -82,6 +86,7 @@ def read_status(client: ClickHouseClient) -> PipelineStatus:
     _read_schema(client, status)
     status.dead_letters = _dead_letters(status)
     _read_buffer(status)
+    _spool(status)
     return status
 
 
@@ -133,3 +138,18 @@ def _read_buffer(status: PipelineStatus) -> None:
         return
     status.queue_depth = state.depth
     status.lag_seconds = state.oldest_age_seconds
+
+
+def _spool(status: PipelineStatus) -> None:
+    """Spooled events of this host, and events dropped past the spools' bound (see :mod:`oars_platform.spool`)."""
+    from oars_platform.spool import dropped_summary, local_report
+
+    try:
+        local = local_report(get_config().spool_dir)
+        status.spool_pending = local.events
+        summary = dropped_summary()
+        status.spool_dropped = summary.count
+        if summary.count:
+            status.spool_dropped_between = (summary.first, summary.last)
+    except Exception as exc:  # Redis down: the local part is still shown
+        status.errors.append(f"spool: {type(exc).__name__}")

@@ -2,7 +2,8 @@
 
 The platform hands every tracking event to each top-level backend of ``EVENT_TRACKING_BACKENDS``; ours is added
 by the plugin settings. ``send`` keeps the request cheap and safe: a name check against what we transform, one
-JSON encoding, one Celery publish — no transform, no ClickHouse, and never an exception into the request.
+JSON encoding, one Redis append with a short timeout (or a line in the local spool while Redis is away) — no
+transform, no ClickHouse, and never an exception into the request.
 """
 
 from __future__ import annotations
@@ -87,17 +88,28 @@ class OarsTrackingBackend:
     def __init__(self, **options: Any) -> None:
         self.filter = event_filter()
         self.stats: Counter[str] = Counter()
+        _deliver_orphans()
 
     def send(self, event: dict[str, Any]) -> None:
-        """Enqueue ``event`` for the batching worker; count and log failures, never raise."""
+        """Enqueue ``event`` for the batching worker (or spool it); count and log failures, never raise."""
         try:
             if not isinstance(event, dict) or not self.filter.wanted(event.get("name")):
                 self.stats["ignored"] += 1
                 return
             from oars_platform.tasks.tracking import enqueue_event
 
-            enqueue_event(encode_event(event, get_config().max_event_bytes), self.SOURCE)
-            self.stats["enqueued"] += 1
+            # "enqueued" (in the Redis stream), "spooled" (on local disk until Redis is back) or "dropped".
+            self.stats[enqueue_event(encode_event(event, get_config().max_event_bytes), self.SOURCE)] += 1
         except Exception as exc:  # the request must never fail because of analytics
             self.stats["failed"] += 1
             log.error("oars: could not enqueue a tracking event (%s)", type(exc).__name__)
+
+
+def _deliver_orphans() -> None:
+    """A process starting its tracker delivers the spool files that gone processes of this host left."""
+    try:
+        from oars_platform.spool import get_spool
+
+        get_spool().wake_for_orphans()
+    except Exception as exc:  # the platform must start whatever the spool directory holds
+        log.error("oars: could not look for spooled events (%s)", type(exc).__name__)

@@ -91,12 +91,26 @@ def _default_schema() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _oars_services(settings) -> Iterator[None]:
-    """Every test starts with the embedded engine and a private Redis key prefix for the event buffer."""
+def _oars_services(settings, tmp_path_factory) -> Iterator[None]:
+    """Every test starts with the embedded engine, a private Redis key prefix and a private spool directory.
+
+    The spool directory is private so that a test never delivers the spooled files of another test (or of
+    another test run on the machine) as orphans.
+    """
+    from oars_platform.spool import reset_spools
+    from oars_platform.tasks.tracking import reset_breakers
+
     settings.OARS_CLICKHOUSE_URL = CHDB_URL
     settings.OARS_REDIS_URL = REDIS_URL
     settings.OARS_REDIS_KEY_PREFIX = f"oars-test-{os.getpid()}-{next(_counter)}"
+    settings.OARS_SPOOL_DIR = str(tmp_path_factory.mktemp("spool"))
+    # This shared 2-core machine can take longer than the production default of 50 ms to answer an XADD; only the
+    # fault tests want the short timeout (and set it).
+    settings.OARS_REDIS_REQUEST_TIMEOUT = 2.0
+    reset_breakers()
     yield
+    reset_spools()
+    reset_breakers()
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)

@@ -1,4 +1,4 @@
-"""Real service processes the suite starts itself: a clickhouse-server on a free loopback port.
+"""Real service processes the suite starts itself on free loopback ports: a clickhouse-server and redis-servers.
 
 Debian ships clickhouse-server 18.16, far older than our 24.8 floor: it is used for the native wire contract only
 (connect, insert, select, parameters, errors, reconnect), never for the schema.
@@ -7,6 +7,7 @@ Debian ships clickhouse-server 18.16, far older than our 24.8 floor: it is used 
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -109,4 +110,71 @@ class ClickHouseServer:
     def cleanup(self) -> None:
         """Stop and remove the data directory."""
         self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class RedisServer:
+    """A throwaway redis-server on a free loopback port: kill, hang (SIGSTOP), restart.
+
+    The fault tests need a Redis they may stop, freeze and flush without touching the shared one. Without
+    ``persistent`` a restart comes back empty, as a Redis without persistence does after a crash; with it, every
+    write is in an append-only file (fsynced always) that a restart reads back, as a production buffer should be.
+    """
+
+    def __init__(self, persistent: bool = False) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="oars-redis-"))
+        self.port = free_port()
+        self.persistent = persistent
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """The URL of database 0."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 15) -> None:
+        """Start the server and wait until it answers PING."""
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes" if self.persistent else "no", "--appendfsync", "always",
+             "--dir", str(self.directory), "--logfile", str(self.directory / "redis.log")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}; see {self.directory}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on {self.port} within {timeout}s")
+
+    def hang(self) -> None:
+        """Freeze the process (SIGSTOP): connections are accepted by the kernel and never answered."""
+        if self.process:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a frozen server go on (SIGCONT)."""
+        if self.process:
+            self.process.send_signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        """SIGKILL: the server is gone, with everything it held (no persistence)."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.kill()
+            self.process.wait(timeout=15)
+        self.process = None
+
+    def cleanup(self) -> None:
+        """Kill the server and remove its directory."""
+        self.kill()
         shutil.rmtree(self.directory, ignore_errors=True)

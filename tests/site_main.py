@@ -89,8 +89,17 @@ def produce(first: int, count: int, chunk: int, pause: float, rate: float = 0.0,
             time.sleep(pause)
     if sent_log:
         Path(sent_log).write_text("\n".join(f"{moment:.6f}" for moment in sent))
-    if backend.stats["enqueued"] != count:
-        raise SystemExit(f"enqueued {backend.stats['enqueued']} of {count}: {dict(backend.stats)}")
+    kept = backend.stats["enqueued"] + backend.stats["spooled"]  # spooled events reach the stream later
+    if kept != count:
+        raise SystemExit(f"enqueued or spooled {kept} of {count}: {dict(backend.stats)}")
+    print(f"produced {count}: {dict(backend.stats)}", flush=True)
+    if backend.stats["spooled"]:  # a web process lives on: let the spool's flusher deliver before this one ends
+        from oars_platform.spool import get_spool
+
+        spool = get_spool()
+        deadline = time.monotonic() + 120
+        while (spool.current or spool.sealed) and time.monotonic() < deadline:
+            time.sleep(0.2)
 
 
 def produce_bus(first: int, count: int) -> None:

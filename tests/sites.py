@@ -32,10 +32,11 @@ SITE_USERS = 20
 class Site:
     """One stand-in LMS: sqlite database, Redis broker database, a private Celery queue, a ClickHouse URL."""
 
-    def __init__(self, clickhouse_url: str, *, redis_db: int = 5, **overrides: object) -> None:
+    def __init__(self, clickhouse_url: str, *, redis_db: int = 5, redis_url: str = "", **overrides: object) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="oars-site-"))
         self.queue = f"oars_test_{uuid.uuid4().hex[:8]}"
-        self.broker = f"redis://127.0.0.1:6379/{redis_db}"
+        # The shared Redis by default; the fault tests pass a private redis-server they may stop and flush.
+        self.broker = redis_url or f"redis://127.0.0.1:6379/{redis_db}"
         config = {
             "LMS_ROOT_URL": "http://localhost:18000",
             "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(self.directory / "lms.db")}},
@@ -60,6 +61,8 @@ class Site:
             "OARS_RETRY_BACKOFF_MAX": 3,
             "OARS_TASK_MAX_RETRIES": 30,
             "OARS_CLICKHOUSE_CONNECT_TIMEOUT": 1,
+            # Each site spools in its own directory: a test never delivers another test's spooled events.
+            "OARS_SPOOL_DIR": str(self.directory / "spool"),
             **overrides,
         }
         self.config = config

@@ -103,6 +103,31 @@ SETTINGS: tuple[Setting, ...] = (
         "Events a worker took but did not acknowledge for this long (it died) are taken over by another drain.",
     ),
     Setting(
+        "OARS_REDIS_REQUEST_TIMEOUT",
+        0.05,
+        "Seconds the request path waits for Redis (connect and answer) when it buffers a tracking event. Past it "
+        "the event goes to the local spool and the request goes on.",
+    ),
+    Setting(
+        "OARS_REDIS_RETRY_SECONDS",
+        5.0,
+        "After a failed append, the request path leaves Redis alone for this long (a circuit breaker: events go "
+        "straight to the spool), and the spool retries its delivery at this interval.",
+    ),
+    Setting(
+        "OARS_SPOOL_DIR",
+        None,
+        "Directory of the local spool: events the request path could not buffer in Redis, one file per process, "
+        "appended to the stream once Redis is back. Use a persistent local directory shared by the host's LMS and "
+        "Studio processes. None uses `<system temp dir>/oars-spool`.",
+    ),
+    Setting(
+        "OARS_SPOOL_MAX_BYTES",
+        64 * 1024 * 1024,
+        "Bytes of spooled events each process keeps at most. Events past it are counted (`oars_status`, "
+        "`check --deploy`) and recovered with `replay_tracking_logs`.",
+    ),
+    Setting(
         "OARS_CELERY_QUEUE",
         None,
         "Celery queue of every plugin task. None: each task runs on the default queue of the service that sent it "

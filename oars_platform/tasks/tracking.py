@@ -7,10 +7,17 @@ acknowledges the entries ClickHouse took. When ClickHouse cannot take a batch th
 drain is scheduled with exponential backoff and jitter, and entries delivered more than ``OARS_TASK_MAX_RETRIES``
 times move to the dead-letter store. A wake-up lost with a killed worker costs nothing: the events are still in the
 stream, and every worker schedules a drain when it starts.
+
+The request path never waits on Redis: its appends use a short timeout (``OARS_REDIS_REQUEST_TIMEOUT``) behind a
+circuit breaker, and an event that cannot be appended goes to the process's local spool
+(:mod:`oars_platform.spool`), which appends it to the stream when Redis is back. A wake-up the broker refuses is
+logged, not counted against the event: the event is in the stream, and the next event after
+``OARS_BATCH_INTERVAL`` (or a worker start) sends another.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
@@ -18,10 +25,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis
 from celery import shared_task
 from celery.signals import worker_ready
 
-from oars_platform.buffer import Entry, EventBuffer, get_buffer
+from oars_platform.breaker import CircuitBreaker
+from oars_platform.buffer import Entry, EventBuffer, get_buffer, get_request_buffer
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.conf import get_config
 from oars_platform.ingest import ingest
@@ -44,29 +53,97 @@ class DrainReport:
     dead_lettered: int = 0
     failed: str | None = None
     retry_in: float | None = None
+    #: The only reason to come back is entries another drain read and left unacknowledged.
+    takeover_only: bool = False
     sources: dict[str, int] = field(default_factory=dict)
 
 
-def enqueue_event(raw: str, source: str) -> None:
-    """Buffer one raw event and make sure a drain will come (request path: the caller catches errors)."""
+#: What became of an event on the request path.
+BUFFERED, SPOOLED, DROPPED = "enqueued", "spooled", "dropped"
+
+
+@functools.cache
+def _breaker(url: str, open_seconds: float) -> CircuitBreaker:
+    return CircuitBreaker(open_seconds)
+
+
+def request_breaker() -> CircuitBreaker:
+    """The process's circuit breaker for the request path's Redis (one per URL and pause)."""
     config = get_config()
-    buffer = get_buffer()
-    waiting, timer_started = buffer.append(raw, source, config.batch_interval)
-    if waiting >= config.batch_size and buffer.claim_size_trigger():
-        schedule_drain(0)
-    if timer_started:
-        schedule_drain(config.batch_interval)
+    return _breaker(config.redis_url, config.redis_retry_seconds)
 
 
-def schedule_drain(countdown: float, claim_idle: float | None = None) -> None:
-    """Send a drain wake-up to the plugin's queue; ``claim_idle`` shortens the take-over delay for a retry."""
-    drain_tracking_buffer.apply_async(kwargs={"claim_idle": claim_idle}, **send_options(countdown))
+def reset_breakers() -> None:
+    """Forget every breaker's state (tests)."""
+    _breaker.cache_clear()
+
+
+def enqueue_event(raw: str, source: str) -> str:
+    """Buffer one raw event, or spool it when Redis does not answer in time; return BUFFERED, SPOOLED or DROPPED.
+
+    Request path: at most one short Redis call, none while the breaker is open; errors other than Redis's reach
+    the caller, which catches them.
+    """
+    from oars_platform.spool import get_spool
+
+    config = get_config()
+    breaker = request_breaker()
+    if breaker.allows():
+        buffer = get_request_buffer()
+        try:
+            waiting, timer_started = buffer.append(raw, source, config.batch_interval)
+        except (redis.RedisError, OSError) as exc:
+            if breaker.trip():
+                log.warning("oars: Redis did not take a tracking event within %.3fs (%s); events go to the local "
+                            "spool for now", config.redis_request_timeout, type(exc).__name__)
+        else:
+            if breaker.reset():
+                log.warning("oars: Redis takes tracking events again")
+            _wake(buffer, waiting, timer_started)
+            return BUFFERED
+    return SPOOLED if get_spool().append(raw, source) else DROPPED
+
+
+def _wake(buffer: EventBuffer, waiting: int, timer_started: bool) -> None:
+    """Send the wake-ups an append calls for; a refused one is logged (the event is safe in the stream)."""
+    config = get_config()
+    try:
+        if waiting >= config.batch_size and buffer.claim_size_trigger():
+            schedule_drain(0, retry=False)
+        if timer_started:
+            schedule_drain(config.batch_interval, retry=False)
+    except Exception as exc:  # the broker: the next event after the timer, or a worker start, wakes a drain
+        log.warning("oars: a drain wake-up was not sent (%s); the event is buffered", type(exc).__name__)
+
+
+def schedule_drain(countdown: float, claim_idle: float | None = None, retry: bool = True) -> None:
+    """Send a drain wake-up to the plugin's queue; ``claim_idle`` shortens the take-over delay for a retry.
+
+    The request path sends with ``retry=False``: a broker that is down fails at once instead of Celery's retry
+    loop holding the request.
+    """
+    options = send_options(countdown)
+    if not retry:
+        options["retry"] = False
+    drain_tracking_buffer.apply_async(kwargs={"claim_idle": claim_idle}, **options)
 
 
 @shared_task(name="oars_platform.drain_tracking_buffer", ignore_result=True)
 def drain_tracking_buffer(claim_idle: float | None = None) -> dict[str, Any]:
     """Drain the buffer (see the module docstring)."""
-    report = drain(get_buffer(), claim_idle=claim_idle)
+    try:
+        report = drain(get_buffer(), claim_idle=claim_idle)
+    except redis.RedisError as exc:
+        # Redis went away mid-drain: what was read stays pending in the stream and is taken over by the drain that
+        # the next wake-up brings once Redis is back (this one cannot be sent while the broker is Redis and down).
+        log.warning("oars: Redis failed during a drain (%s)", type(exc).__name__)
+        try:
+            schedule_drain(get_config().claim_idle_seconds + 1)
+        except Exception as send_exc:
+            log.warning("oars: the next drain could not be scheduled (%s)", type(send_exc).__name__)
+        return DrainReport(failed=f"redis: {type(exc).__name__}").__dict__
+    if report.takeover_only and drain_tracking_buffer.request.is_eager:
+        return report.__dict__  # an eager task ignores countdowns: coming back now would only loop
     if report.retry_in is not None:
         # A retry takes over the failed batch as soon as it has waited out its backoff.
         schedule_drain(report.retry_in, claim_idle=report.retry_in * 0.9 if report.failed else None)
@@ -93,6 +170,11 @@ def drain(
             buffer.clear_timer()
             entries = buffer.read(config.batch_size, claim_idle_ms)
             if not entries:
+                if report.retry_in is None and buffer.pending():
+                    # Entries a consumer read and never acknowledged (a drain cut short by a Redis or worker
+                    # failure): come back when they may be taken over, even if no event wakes us.
+                    report.retry_in = config.claim_idle_seconds + 1
+                    report.takeover_only = True
                 return report
         try:
             waiting = _ingest_entries(entries, report)
@@ -159,8 +241,17 @@ def _handle_failure(buffer: EventBuffer, entries: list[Entry], reason: str, repo
 
 @worker_ready.connect
 def _drain_on_worker_start(**kwargs: Any) -> None:
-    """A worker (re)starting drains what a killed one may have left, whatever wake-ups were lost."""
+    """A worker (re)starting drains what a killed one may have left, whatever wake-ups were lost.
+
+    It also delivers spool files that processes gone from this host left in ``OARS_SPOOL_DIR``.
+    """
+    from oars_platform.spool import get_spool
+
     try:
         schedule_drain(1)
     except Exception as exc:  # a misconfigured site must not stop the worker from starting
         log.error("oars: could not schedule the start-up drain (%s)", type(exc).__name__)
+    try:
+        get_spool().wake_for_orphans()
+    except Exception as exc:
+        log.error("oars: could not look for spooled events (%s)", type(exc).__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from oars_platform.clickhouse import ClickHouseError
 from oars_platform.connection import get_client
@@ -29,6 +29,12 @@ class Command(OarsCommand):
     def add_arguments(self, parser: Any) -> None:
         """--json."""
         parser.add_argument("--json", action="store_true", help="Print one JSON object instead of lines of text.")
+        parser.add_argument(
+            "--clear-spool-drops",
+            action="store_true",
+            help="Forget the count of tracking events the local spools dropped (after replaying the tracking logs "
+            "of the window it named with replay_tracking_logs).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Read and print the status; CommandError (exit 1) unless every source answered and the schema is current."""
@@ -36,6 +42,8 @@ class Command(OarsCommand):
             client = get_client()
         except ClickHouseError as exc:
             raise CommandError(f"ClickHouse is not usable: {one_line(mask_secrets(str(exc)))}") from exc
+        if options["clear_spool_drops"]:
+            _clear_spool_drops(self)
         status = read_status(client)
         if options["json"]:
             self.stdout.write(json.dumps({**status.as_dict(), "healthy": status.healthy}, sort_keys=True))
@@ -68,6 +76,11 @@ class Command(OarsCommand):
             out(f"statements {name}: {count}")
         for name in status.pending_migrations:
             out(f"pending migration: {name}")
+        out(f"spooled on this host: {_fmt(status.spool_pending)}")
+        out(f"dropped past the spool bound: {_fmt(status.spool_dropped)}")
+        if status.spool_dropped_between:
+            first, last = status.spool_dropped_between
+            out(f"dropped between {first} and {last} UTC: recover with replay_tracking_logs")
         for error in status.errors:
             out(f"error: {error}")
 
@@ -78,6 +91,20 @@ def _duration(seconds: float) -> str:
     if seconds >= 60:
         return f"{seconds / 60:.1f} min"
     return f"{seconds:.0f} s"
+
+
+def _clear_spool_drops(command: BaseCommand) -> None:
+    """Reset the dropped-events count in Redis and this host's unreported drop files."""
+    from pathlib import Path
+
+    from oars_platform.buffer import get_buffer
+    from oars_platform.conf import get_config
+    from oars_platform.spool import DROPPED_SUFFIX
+
+    get_buffer().clear_dropped()
+    for path in Path(get_config().spool_dir).glob(f"*{DROPPED_SUFFIX}"):
+        path.unlink(missing_ok=True)
+    command.stdout.write("spool drop count cleared")
 
 
 def _fmt(value: Any) -> str:
