@@ -449,15 +449,15 @@ def get_spool() -> Spool:
     return spool
 
 
-def _wake_drain() -> None:
-    """After a delivery: close the request path's breaker and make sure a drain comes."""
-    from oars_platform.tasks.tracking import request_breaker, schedule_drain
+#: What runs after a delivery (closing the request path's breaker, waking a drain): registered by
+#: ``oars_platform.tasks.tracking``, which imports this module, so the spool needs no import of the tasks.
+ON_DELIVERED: list[Callable[[], None]] = []
 
-    request_breaker().reset()
-    try:
-        schedule_drain(0)
-    except Exception as exc:  # the events are in the stream; the next event or worker start wakes a drain
-        log.warning("oars: spooled events appended, but the drain wake-up failed (%s)", type(exc).__name__)
+
+def _wake_drain() -> None:
+    """After a delivery: run what the task module registered."""
+    for callback in ON_DELIVERED:
+        callback()
 
 
 def reset_spools() -> None:

@@ -56,6 +56,8 @@ class Site:
             "OARS_REDIS_KEY_PREFIX": f"oars-site-{self.queue}",
             "OARS_CLAIM_IDLE_SECONDS": 3,
             "OARS_CELERY_QUEUE": self.queue,
+            # As an operator declares a dedicated queue: in CELERY_QUEUES, beside the service's default one.
+            "CELERY_QUEUES": ["edx.lms.core.default", self.queue],
             "OARS_BATCH_SIZE": 200,
             "OARS_BATCH_INTERVAL": 0.5,
             "OARS_RETRY_BACKOFF_MAX": 3,

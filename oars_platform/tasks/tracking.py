@@ -255,3 +255,24 @@ def _drain_on_worker_start(**kwargs: Any) -> None:
         get_spool().wake_for_orphans()
     except Exception as exc:
         log.error("oars: could not look for spooled events (%s)", type(exc).__name__)
+
+
+def _after_spool_delivery() -> None:
+    """Spooled events reached the stream: close the request path's breaker and make sure a drain comes."""
+    from oars_platform.spool import log as spool_log
+
+    request_breaker().reset()
+    try:
+        schedule_drain(0)
+    except Exception as exc:  # the events are in the stream; the next event or worker start wakes a drain
+        spool_log.warning("oars: spooled events appended, but the drain wake-up failed (%s)", type(exc).__name__)
+
+
+def _register_spool_callback() -> None:
+    from oars_platform import spool
+
+    if _after_spool_delivery not in spool.ON_DELIVERED:
+        spool.ON_DELIVERED.append(_after_spool_delivery)
+
+
+_register_spool_callback()

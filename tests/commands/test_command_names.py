@@ -80,7 +80,8 @@ def test_course_overviews_runs_the_course_dump(enrolled_site: Site) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--object", "tag"], "CommandError: --object tag: content tags are not copied by oars_platform"),
+        (["--object", "auth_user"], "CommandError: --object auth_user: not copied by oars_platform: users reach "
+         "ClickHouse only as anonymous xAPI actors and, with OARS_PII_ENABLED, as user_profile and external_id"),
         (["--object", "course_enrollment", "--url", "http://ch:8123", "--password", "x"],
          "CommandError: --url, --password: oars_platform connects to ClickHouse with OARS_CLICKHOUSE_URL "
          "(and OARS_CLICKHOUSE_*_TIMEOUT); remove the option"),

@@ -128,7 +128,7 @@ FORMATTED_SQL = re.compile(
 #: What our SQL f-strings may interpolate: checked identifiers and SQL fragments built from them (reviewed).
 VETTED = {"name", "table", "target", "selected", "columns", "where", "key", "newest", "action", "settings", "RAW",
           "self.name", "courses", "parsed", "database", "topology.on_cluster", "self._where", "qualified",
-          "column_list", "identifier", "dumps", "blocks", "superseded"}
+          "column_list", "identifier", "dumps", "blocks", "superseded", "raw_table"}
 
 
 def test_values_in_sql_are_bound_parameters() -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from oars_platform.clickhouse.ddl import CreateTable, RunSQL
 
-WINDOW = 10000
 #: Tables that receive blocks through materialized views over the raw table (0008, 0010), spelled out: a migration
 #: never imports another.
 VIEW_TARGETS = (
@@ -35,7 +34,7 @@ VIEW_TARGETS = (
 
 
 def _window(table: str) -> RunSQL:
-    return RunSQL(f"ALTER TABLE {table}{{on_cluster}} MODIFY SETTING non_replicated_deduplication_window = {WINDOW}")
+    return RunSQL(f"ALTER TABLE {table}{{on_cluster}} MODIFY SETTING non_replicated_deduplication_window = 10000")
 
 
 OPERATIONS = [
@@ -57,7 +56,7 @@ OPERATIONS = [
         ),
         engine="ReplacingMergeTree",
         order_by="(outcome, event_name, id)",
-        settings=f"non_replicated_deduplication_window = {WINDOW}",
+        settings="non_replicated_deduplication_window = 10000",
     ),
     RunSQL(
         "CREATE VIEW IF NOT EXISTS {oars}.`ingest_totals`{on_cluster} AS\n"

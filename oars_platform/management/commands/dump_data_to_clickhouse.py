@@ -19,9 +19,6 @@ COURSE_OVERVIEWS = "course_overviews"
 NOT_OURS = {
     "auth_user": "not copied by oars_platform: users reach ClickHouse only as anonymous xAPI actors and, with "
                  "OARS_PII_ENABLED, as user_profile and external_id",
-    "tag": "content tags are not copied by oars_platform",
-    "taxonomy": "content tag taxonomies are not copied by oars_platform",
-    "object_tag": "content tags are not copied by oars_platform",
 }
 #: platform-plugin-aspects' ClickHouse connection overrides, refused by name.
 CONNECTION_OPTIONS = ("--url", "--username", "--password", "--database", "--timeout_secs")
