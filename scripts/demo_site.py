@@ -49,6 +49,8 @@ def config(service: str) -> dict[str, object]:
         "BROKER_TRANSPORT_OPTIONS": {"global_keyprefix": f"{PREFIX}:celery:"},
         "CELERY_ALWAYS_EAGER": False,
         "CELERY_DEFAULT_QUEUE": f"{QUEUE}.{service}",
+        # The queues this service's workers consume (the platform builds them from YAML the same way).
+        "CELERY_QUEUES": [f"{QUEUE}.{service}"],
         "STATIC_ROOT": str(DEMO / "static"),
     }
 

@@ -27,7 +27,9 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 settings.BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": sys.argv[1]}
 if len(sys.argv) > 2:
-    settings.OARS_CELERY_QUEUE = sys.argv[2]  # before the first task is sent (the plugin's config is read lazily)
+    settings.OARS_CELERY_QUEUE = sys.argv[2]  # before the first task is sent
+    from oars_platform.conf import get_config
+    get_config.cache_clear()  # migrate (above) may have read the configuration already: a YAML would set it first
 from standin import factories
 if settings.ROOT_URLCONF == "cms.urls":
     from standin.courses import CourseSpec, build_course
