@@ -131,7 +131,7 @@ def stored_counts() -> tuple[Counter[str], Counter[str]]:
     from oars_platform.conf import get_config
     from oars_platform.connection import get_client
 
-    counts = qualified(get_config().databases.oars, "ingest_counts")
+    counts = qualified(get_config().databases.oars, "ingest_totals")
     stored: Counter[str] = Counter()
     quarantined: Counter[str] = Counter()
     query = f"SELECT event_name, outcome, sum(events) FROM {counts} GROUP BY event_name, outcome"  # noqa: S608
