@@ -41,6 +41,9 @@ _YAML_TOKENS = _load_yaml(os.environ.get("CMS_CFG"))
 vars().update({key: value for key, value in _YAML_TOKENS.items() if key not in _SPECIAL_KEYS})
 
 FEATURES.update(_YAML_TOKENS.get("FEATURES", {}))  # noqa: F405
+# The workers' queues: the YAML's (a list or a dict of names), else the service's own (as the LMS module).
+if "CELERY_QUEUES" in _YAML_TOKENS:
+    CELERY_QUEUES = {name: {} for name in _YAML_TOKENS["CELERY_QUEUES"]}
 EVENT_TRACKING_BACKENDS["tracking_logs"]["OPTIONS"]["backends"].update(  # noqa: F405
     _YAML_TOKENS.get("EVENT_TRACKING_BACKENDS", {})
 )
