@@ -19,6 +19,7 @@ EXTERNAL_ID = "openedx.core.djangoapps.external_user_ids.models:ExternalId"
 TAG = "openedx_tagging.models:Tag"
 TAXONOMY = "openedx_tagging.models:Taxonomy"
 OBJECT_TAG = "openedx_tagging.models:ObjectTag"
+CCX = "lms.djangoapps.ccx.models:CustomCourseForEdX"
 
 
 def resolve(path: str) -> Any | None:
@@ -31,7 +32,9 @@ def resolve(path: str) -> Any | None:
     except (ImportError, AttributeError, RuntimeError) as exc:  # RuntimeError: a model of an app not installed
         log.debug("oars: platform model %s is not available here (%s)", path, type(exc).__name__)
         return None
-    meta = getattr(model, "_meta", None)
-    if meta is None or not apps.is_installed(meta.app_config.name):
+    # A model that declares its ``app_label`` imports even where its app is not installed (the LMS's CCX app when
+    # custom courses are off): it then has no app config and no table.
+    app_config = getattr(getattr(model, "_meta", None), "app_config", None)
+    if app_config is None or not apps.is_installed(app_config.name):
         return None
     return model

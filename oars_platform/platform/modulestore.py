@@ -19,6 +19,7 @@ from typing import Any
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
+from oars_platform.platform import models
 from oars_platform.platform.tagging import TagLookup
 from oars_platform.sources.course_rows import text_time
 from oars_platform.sources.course_structure import DETACHED_TYPES, BlockNode, CourseListing, CourseSnapshot
@@ -187,12 +188,11 @@ def _course_data(
 def ccx_courses(course_key: str) -> list[tuple[str, str]]:
     """``(ccx course key, display name)`` of every CCX of the course; empty where the CCX app is not installed.
 
-    Studio does not install the LMS's CCX app; its table is only readable where the model is registered.
+    Studio never installs the LMS's CCX app and the LMS installs it only when ``CUSTOM_COURSES_EDX`` is on; the
+    model still imports there (it declares its app label) but has no table.
     """
-    try:
-        from lms.djangoapps.ccx.models import CustomCourseForEdX
-    except (ImportError, RuntimeError) as exc:  # RuntimeError: model of an app missing from INSTALLED_APPS
-        log.debug("CCX courses are not available here (%s)", type(exc).__name__)
+    model = models.resolve(models.CCX)
+    if model is None:
         return []
     key = CourseKey.from_string(course_key)
-    return [(str(ccx.locator), ccx.display_name) for ccx in CustomCourseForEdX.objects.filter(course_id=key)]
+    return [(str(ccx.locator), ccx.display_name) for ccx in model.objects.filter(course_id=key)]

@@ -123,7 +123,7 @@ def test_a_lost_event_fails_the_demo_loudly(tmp_path) -> None:
 
 
 def test_rerun_without_reset_then_every_printed_command_works(tmp_path) -> None:
-    checkout = copy_checkout(tmp_path / "newcomer")
+    checkout = copy_checkout(tmp_path / "rerun-checkout")
     try:
         run_demo(checkout, "--learners", "2")
         output = run_demo(checkout, "--learners", "2")  # a second run, no --reset: a new cohort
