@@ -36,6 +36,7 @@ from urllib.parse import quote, unquote, urlsplit
 import orjson
 
 from oars_platform.clickhouse import mask_url
+from oars_platform.xapi.inputs import USER_FIELDS
 
 #: What a PII value is replaced with (a non-empty string, so field lookups that skip empty values still skip it
 #: only where they did before: the user reference order is unchanged).
@@ -141,7 +142,7 @@ def _user_reference_path(event: Mapping[str, Any]) -> tuple[str, ...] | None:
         "top": event,
         "context": context if isinstance(context, dict) else {},
     }
-    for place, name in _USER_FIELDS:
+    for place, name in USER_FIELDS:
         if places[place].get(name):
             if name != "username":
                 return None

@@ -17,33 +17,23 @@ from typing import Any
 import orjson
 
 from oars_platform.conf import get_config
-from oars_platform.xapi import supported_events
+from oars_platform.xapi import takes_event
 from oars_platform.xapi.inputs import raw_text
 
 log = logging.getLogger(__name__)
 
-PAGE_VIEW_PREFIX = "/courses/"
-
 
 class EventFilter:
-    """Which event names are worth a message: those we transform, and page views when they are on."""
-
-    def __init__(self) -> None:
-        self._supported = frozenset(supported_events())
+    """Which event names are worth a message: those the worker would transform (one rule: ``takes_event``)."""
 
     def wanted(self, name: Any) -> bool:
-        """True when the worker would transform an event of this name."""
-        if not isinstance(name, str):
-            return False
-        config = get_config()
-        if name in self._supported:
-            return config.enabled_events is None or name in config.enabled_events
-        return config.page_views_enabled and name.startswith(PAGE_VIEW_PREFIX)
+        """True when the worker would transform an event of this name, under the settings read now."""
+        return takes_event(name, get_config())
 
 
 @functools.cache
 def event_filter() -> EventFilter:
-    """The process's filter (the supported names never change while it runs)."""
+    """The process's filter."""
     return EventFilter()
 
 

@@ -8,7 +8,7 @@ rejections.
 from oars_platform.xapi.config import ActorMode, TransformConfig
 from oars_platform.xapi.inputs import from_tracking_signal, normalize
 from oars_platform.xapi.lookups import CachedLookups, Lookups
-from oars_platform.xapi.pipeline import supported_events, transform_batch
+from oars_platform.xapi.pipeline import supported_events, takes_event, transform_batch
 from oars_platform.xapi.results import BatchResult, Reason, Rejection, TransformedStatement
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "from_tracking_signal",
     "normalize",
     "supported_events",
+    "takes_event",
     "transform_batch",
 ]

@@ -35,6 +35,15 @@ def present(value: Any) -> Any:
     return None
 
 
+#: ERB's order of the fields that name the learner (spec §1.2): the first non-empty one is the learner. ``data`` is
+#: the event's payload (``data``, or a tracking-log line's ``event``), ``top`` the event itself, ``context`` its
+#: context. The transform reads it, and so does the scrubber, which keeps a username only where it names the learner.
+USER_FIELDS: tuple[tuple[str, str], ...] = (
+    ("data", "user_id"), ("data", "username"), ("top", "user_id"), ("context", "user_id"),
+    ("top", "username"), ("context", "username"),
+)
+
+
 class Event:
     """A normalised tracking event. Transformers read it through the small accessors below, nothing else."""
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -30,11 +30,11 @@ from oars_platform.xapi import (  # noqa: F401
 )
 from oars_platform.xapi.common import Actor, StatementBuilder, course_parent, make_actor, parse_timestamp
 from oars_platform.xapi.config import ActorMode, TransformConfig
-from oars_platform.xapi.inputs import Event, normalize, present, raw_text
+from oars_platform.xapi.inputs import USER_FIELDS, Event, normalize, present, raw_text
 from oars_platform.xapi.iri import is_iri_component
 from oars_platform.xapi.lookups import Lookups, UserRef
 from oars_platform.xapi.page_view import is_page_view, transform_page_view
-from oars_platform.xapi.registry import REGISTRY, Registry
+from oars_platform.xapi.registry import REGISTRY, Registry, Transformer
 from oars_platform.xapi.results import (
     BatchResult,
     Reason,
@@ -57,15 +57,51 @@ def supported_events() -> list[str]:
     return sorted(REGISTRY.names())
 
 
+class EventSelection(Protocol):
+    """The two settings that choose which event names are transformed (a TransformConfig, or the site's config)."""
+
+    @property
+    def enabled_events(self) -> frozenset[str] | None: ...
+
+    @property
+    def page_views_enabled(self) -> bool: ...
+
+
+def choose_transformer(name: str, selection: EventSelection, registry: Registry = REGISTRY
+                       ) -> Transformer | tuple[Reason, str]:
+    """The transformer for this event name, or why it is refused.
+
+    The one rule, for the transform itself and for the callers that drop events early (the request path's
+    backend, the tracking-log replay).
+    """
+    transformer = registry.get(name)
+    if transformer is None:
+        if not is_page_view(name):
+            return Reason.UNKNOWN_EVENT, "no transformer for this event name"
+        if not selection.page_views_enabled:
+            return Reason.DISABLED_EVENT, "page views are disabled"
+        return transform_page_view
+    if selection.enabled_events is not None and name not in selection.enabled_events:
+        return Reason.DISABLED_EVENT, "event disabled by configuration"
+    return transformer
+
+
+def takes_event(name: object, selection: EventSelection) -> bool:
+    """True when the transform would take an event of this name (anything but a string is refused)."""
+    return isinstance(name, str) and not isinstance(choose_transformer(name, selection), tuple)
+
+
 def user_reference(event: Event) -> UserRef | None:
     """ERB's rule: first non-empty of data.user_id, data.username, user_id, username (top level, then context).
 
     Ints and digit-only strings are user ids, other strings usernames (so a username made only of digits is read as
     an id, where ERB would try the username after a failed id lookup).
     """
-    ref = (event.get("user_id") or event.get("username")
-           or event.field("user_id") or event.field("username"))
-    if ref is None:
+    for place, name in USER_FIELDS:
+        ref = getattr(event, place).get(name)
+        if ref:
+            break
+    else:
         return None
     if isinstance(ref, int) and not isinstance(ref, bool):
         if not -_INT64 <= ref < _INT64:  # no database holds it, and some refuse the query (a poisoned lookup)
@@ -210,16 +246,9 @@ def _prepare(item: Any, config: TransformConfig, known_courses: set[str], regist
     event = normalize(item, config.max_event_bytes)
     if isinstance(event, Rejection):
         return event
-    name = event.name
-    transformer = registry.get(name)
-    if transformer is None:
-        if not is_page_view(name):
-            return _rejection(event, Reason.UNKNOWN_EVENT, "no transformer for this event name")
-        if not config.page_views_enabled:
-            return _rejection(event, Reason.DISABLED_EVENT, "page views are disabled")
-        transformer = transform_page_view
-    elif config.enabled_events is not None and name not in config.enabled_events:
-        return _rejection(event, Reason.DISABLED_EVENT, "event disabled by configuration")
+    transformer = choose_transformer(event.name, config, registry)
+    if isinstance(transformer, tuple):
+        return _rejection(event, *transformer)
     try:
         timestamp = parse_timestamp(event.timestamp)
         if not EARLIEST <= timestamp.emission <= latest:
