@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 import orjson
+from edx_django_utils import monitoring
 
 from oars_platform.conf import get_config
 from oars_platform.xapi import takes_event
@@ -60,6 +61,18 @@ def encode_event(event: dict[str, Any], max_bytes: int = 0) -> str:
     return text[: max_bytes + 1] if max_bytes and len(text) > max_bytes else text
 
 
+def count_outcome(outcome: str) -> None:
+    """Count what became of a tracking event as a custom attribute of the current request (``oars_tracking_<outcome>``).
+
+    The platform's monitoring middleware reports the request's sums to its telemetry backends (New Relic, Datadog,
+    OpenTelemetry): a request whose events were spooled or dropped shows up there, not only in a log line.
+    """
+    try:
+        monitoring.accumulate(f"oars_tracking_{outcome}", 1)
+    except Exception as exc:  # monitoring must never fail the request either
+        log.debug("oars: could not count a tracking outcome (%s)", type(exc).__name__)
+
+
 def _unencodable(event: Any) -> str:
     """Text for an event orjson refused: its ``repr`` (never JSON, so the worker quarantines it)."""
     try:
@@ -89,10 +102,12 @@ class OarsTrackingBackend:
             from oars_platform.tasks.tracking import enqueue_event
 
             # "enqueued" (in the Redis stream), "spooled" (on local disk until Redis is back) or "dropped".
-            self.stats[enqueue_event(encode_event(event, get_config().max_event_bytes), self.SOURCE)] += 1
+            outcome = enqueue_event(encode_event(event, get_config().max_event_bytes), self.SOURCE)
         except Exception as exc:  # the request must never fail because of analytics
-            self.stats["failed"] += 1
+            outcome = "failed"
             log.error("oars: could not enqueue a tracking event (%s)", type(exc).__name__)
+        self.stats[outcome] += 1
+        count_outcome(outcome)
 
 
 def _deliver_orphans() -> None:

@@ -55,7 +55,12 @@ THIRD_PARTY_APPS = [
     "eventtracking.django.apps.EventTrackingConfig",
 ]
 
+# The platform's list is longer (theming, CSP, crum, safe sessions...); these are the ones a plugin's request path
+# meets: the request cache and edx-django-utils' monitoring middleware, which reports the custom attributes a
+# request accumulated to the configured telemetry backends (OPENEDX_TELEMETRY) when it ends.
 MIDDLEWARE = [
+    "edx_django_utils.cache.middleware.RequestCacheMiddleware",
+    "edx_django_utils.monitoring.MonitoringSupportMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
