@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from edx_django_utils.plugins.constants import PluginSettings, PluginSignals, PluginURLs
 
 from oars_platform.signals import CMS, LMS, RECEIVERS
 
@@ -19,12 +20,14 @@ def signals_config() -> dict[str, Any]:
     config: dict[str, Any] = {}
     for receiver in RECEIVERS:
         for project in receiver.projects:
-            entry = config.setdefault(project, {"relative_path": "signals.receivers", "receivers": []})
-            entry["receivers"].append(
+            entry = config.setdefault(
+                project, {PluginSignals.RELATIVE_PATH: "signals.receivers", PluginSignals.RECEIVERS: []}
+            )
+            entry[PluginSignals.RECEIVERS].append(
                 {
-                    "receiver_func_name": receiver.function,
-                    "signal_path": receiver.signal_path,
-                    "dispatch_uid": f"oars_platform.{receiver.function}",
+                    PluginSignals.RECEIVER_FUNC_NAME: receiver.function,
+                    PluginSignals.SIGNAL_PATH: receiver.signal_path,
+                    PluginSignals.DISPATCH_UID: f"oars_platform.{receiver.function}",
                 }
             )
     return config
@@ -32,10 +35,13 @@ def signals_config() -> dict[str, Any]:
 
 def _settings_config() -> dict[str, Any]:
     per_service = {
-        "common": {"relative_path": "settings.common"},
-        "production": {"relative_path": "settings.production"},
+        "common": {PluginSettings.RELATIVE_PATH: "settings.common"},
+        "production": {PluginSettings.RELATIVE_PATH: "settings.production"},
     }
     return {LMS: per_service, CMS: per_service}
+
+
+_URLS = {PluginURLs.NAMESPACE: "oars_platform", PluginURLs.REGEX: r"^oars/", PluginURLs.RELATIVE_PATH: "urls"}
 
 
 class OarsPlatformConfig(AppConfig):
@@ -46,12 +52,9 @@ class OarsPlatformConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     plugin_app = {
-        "url_config": {
-            LMS: {"namespace": "oars_platform", "regex": r"^oars/", "relative_path": "urls"},
-            CMS: {"namespace": "oars_platform", "regex": r"^oars/", "relative_path": "urls"},
-        },
-        "settings_config": _settings_config(),
-        "signals_config": signals_config(),
+        PluginURLs.CONFIG: {LMS: _URLS, CMS: _URLS},
+        PluginSettings.CONFIG: _settings_config(),
+        PluginSignals.CONFIG: signals_config(),
     }
 
     def ready(self) -> None:
