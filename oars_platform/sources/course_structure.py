@@ -17,7 +17,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from ccx_keys.locator import CCXBlockUsageLocator, CCXLocator
 from opaque_keys.edx.keys import CourseKey, UsageKey
 
 #: Block types that belong to a course without being in its tree (the platform's ``DETACHED_XBLOCK_TYPES``).
@@ -96,11 +95,13 @@ class CourseSnapshot:
         A CCX shares its master's blocks (the platform's CCXModulestoreWrapper re-keys them on the fly); coaches
         change schedules, not the tree, so the re-keyed tree is what its learners navigate.
         """
-        ccx = CCXLocator.from_string(ccx_key)
+        # A ``ccx-v1:`` key parses through opaque-keys' registry, which edx-ccx-keys (a platform package, only
+        # where CCXs exist) extends: no import of it here.
+        ccx = CourseKey.from_string(ccx_key)
 
         def rekey(location: str) -> str:
             usage = UsageKey.from_string(location)
-            return str(CCXBlockUsageLocator(ccx, usage.block_type, usage.block_id))
+            return str(ccx.make_usage_key(usage.block_type, usage.block_id))
 
         blocks = {
             rekey(location): replace(node, location=rekey(location), children=tuple(rekey(c) for c in node.children))
