@@ -20,7 +20,6 @@ from oars_platform.retirement import (
     _wait_until_gone,
     retire_users,
 )
-from oars_platform.tasks.retirement import RETIREMENT
 from oars_platform.xapi import CachedLookups
 from tests.servers import free_port
 
@@ -152,7 +151,7 @@ def test_clickhouse_down_means_retries_then_a_dead_letter_holding_only_the_user_
     settings.OARS_TASK_MAX_RETRIES = 2
     committed(factories.retire_user, learners.alice)
 
-    (letter,) = DeadLetter.objects.filter(kind=RETIREMENT)
+    (letter,) = DeadLetter.objects.filter(kind=DeadLetter.KIND_RETIREMENT)
     assert letter.payload == {"user_id": learners.alice.id}
     assert letter.attempts == 3
     assert "ClickHouseUnavailable" in letter.reason and "pw@" not in letter.reason
