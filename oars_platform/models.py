@@ -1,9 +1,10 @@
 """Django models of the plugin: the dead-letter store of the pipeline.
 
 Dead letters live in the platform's MySQL, not in ClickHouse, because they exist precisely when ClickHouse could
-not take the data. Payloads keep what is needed to replay (the raw events), nothing more: the events are scrubbed of
-personal data (:mod:`oars_platform.privacy`) in a way that still gives the same statements, and reasons are scrubbed
-free text.
+not take the data. They are written by the delivery policy (:mod:`oars_platform.delivery`) and replayed by the
+function registered for their kind (:mod:`oars_platform.dead_letters`). Payloads keep what that replay needs, nothing
+more: the raw events of a tracking letter, scrubbed of personal data (:mod:`oars_platform.privacy`) in a way that still
+gives the same statements; the course key, user id or row ids of the others. Reasons are scrubbed free text.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.db import models
 
 
 class DeadLetter(models.Model):
-    """A batch of work that failed every retry; ``replay_failed_events`` sends it again."""
+    """Work that failed every retry; ``replay_failed_events`` redoes it (and sets ``replayed_at``)."""
 
     KIND_TRACKING = "tracking"
     KIND_COURSE_DUMP = "course_dump"

@@ -29,7 +29,9 @@ class PipelineStatus:
     lag_seconds: float | None = None
     future_seconds: float | None = None
     queue_depth: int | None = None
+    #: Dead letters still to replay (those marked replayed are done), in all and per kind.
     dead_letters: int | None = None
+    dead_letters_by_kind: dict[str, int] = field(default_factory=dict)
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
     statements_by_event: dict[str, int] = field(default_factory=dict)
     pending_migrations: list[str] = field(default_factory=list)
@@ -84,7 +86,7 @@ def read_status(client: ClickHouseClient) -> PipelineStatus:
     except ClickHouseError as exc:
         status.errors.append(f"clickhouse: {_one_line(mask_secrets(str(exc)))}")
     _read_schema(client, status)
-    status.dead_letters = _dead_letters(status)
+    _dead_letters(status)
     _read_buffer(status)
     _spool(status)
     return status
@@ -113,14 +115,16 @@ def _read_schema(client: ClickHouseClient, status: PipelineStatus) -> None:
     status.pending_migrations = [migration.name for migration in pending]
 
 
-def _dead_letters(status: PipelineStatus) -> int | None:
-    from oars_platform.models import DeadLetter
+def _dead_letters(status: PipelineStatus) -> None:
+    """Dead letters not replayed yet, per kind (``replay_failed_events`` marks those it redid)."""
+    from oars_platform.dead_letters import waiting_by_kind
 
     try:
-        return DeadLetter.objects.filter(replayed_at__isnull=True).count()
+        status.dead_letters_by_kind = waiting_by_kind()
     except Exception as exc:  # the table may not be migrated yet
         status.errors.append(f"dead letters: {type(exc).__name__}")
-        return None
+        return
+    status.dead_letters = sum(status.dead_letters_by_kind.values())
 
 
 def _read_buffer(status: PipelineStatus) -> None:

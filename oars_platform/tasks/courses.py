@@ -15,9 +15,9 @@ Everything fails open: without a shared cache (a per-process LocMem cache, an ev
 and every task dumps; correct, only not debounced. Calls without a counter (the backfill's ``--via-celery``)
 always dump.
 
-Failures use the shared policy of :class:`~oars_platform.tasks.base.OarsTask`: ClickHouse unreachable → retries
-with backoff → a ``course_dump`` dead letter naming the course (``dump_courses_to_clickhouse --courses KEY`` redoes
-it).
+Failures use the shared delivery policy of :class:`~oars_platform.tasks.base.OarsTask`: ClickHouse unreachable →
+retries with backoff → a ``course_dump`` dead letter naming the course (and whether it was a deletion), which
+``replay_failed_events --kind course_dump`` redoes with the same functions once ClickHouse is back.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from celery import shared_task
 from django.core.cache import caches
 
 from oars_platform.conf import get_config
+from oars_platform.models import DeadLetter
 from oars_platform.tasks.base import OarsTask, enqueue_on_commit
 
 log = logging.getLogger(__name__)
@@ -91,14 +92,26 @@ def request_course_dump(course_key: str) -> None:
 
 
 class CourseDumpTask(OarsTask):
-    """Course dumps: the shared retry policy; a dead letter keeps the course key."""
+    """Course dumps: the shared delivery policy; a dead letter keeps the course key."""
 
-    dead_letter_kind = "course_dump"  # DeadLetter.KIND_COURSE_DUMP (models are not imported at module level)
+    dead_letter_kind = DeadLetter.KIND_COURSE_DUMP
 
     def dead_letter_payload(self, args: Any, kwargs: Any) -> dict[str, Any]:
-        """The course to dump again."""
-        course_key = [*list(args or ()), (kwargs or {}).get("course_key")][0]
-        return {"course_key": course_key}
+        """``{"course_key": KEY}``: the course to dump again."""
+        return {"course_key": _course_key(args, kwargs)}
+
+
+class CourseDeletionTask(CourseDumpTask):
+    """A deleted course's ledger row: its dead letter says so, for the replay to mark the course deleted again."""
+
+    def dead_letter_payload(self, args: Any, kwargs: Any) -> dict[str, Any]:
+        """``{"course_key": KEY, "deleted": true}``."""
+        return {"course_key": _course_key(args, kwargs), "deleted": True}
+
+
+def _course_key(args: Any, kwargs: Any) -> str:
+    """The ``course_key`` argument of a course task, given by position or by name."""
+    return [*list(args or ()), (kwargs or {}).get("course_key")][0]
 
 
 @shared_task(base=CourseDumpTask, bind=True, name="oars_platform.dump_course")
@@ -119,8 +132,8 @@ def dump_course_task(self: CourseDumpTask, course_key: str, publish_number: int 
     return {"course_key": course_key, "dumped": [course.course_key for course in dumped]}
 
 
-@shared_task(base=CourseDumpTask, bind=True, name="oars_platform.mark_course_deleted")
-def mark_course_deleted_task(self: CourseDumpTask, course_key: str) -> None:
+@shared_task(base=CourseDeletionTask, bind=True, name="oars_platform.mark_course_deleted")
+def mark_course_deleted_task(self: CourseDeletionTask, course_key: str) -> None:
     """Write the ledger row that takes a deleted course out of the current views."""
     from oars_platform.sources.course_dump import mark_deleted
 

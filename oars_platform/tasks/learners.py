@@ -1,22 +1,54 @@
-"""Learner updates in Celery: a thin task over :func:`oars_platform.sinks.live.sync_learner`.
+"""Learner updates in Celery: thin tasks over :func:`oars_platform.sinks.live.sync_learner` and ``sync_rows``.
 
 Arguments are plain values (sink names, a user id, a course key string, event values), never model instances: the
-task reads the learner's rows itself, after the transaction committed, so it sees what was committed.
+task reads the learner's rows itself, after the transaction committed, so it sees what was committed. A task that
+failed every retry leaves a ``learner`` dead letter holding its arguments by name; ``replay_failed_events --kind
+learner`` calls the same function with them, which reads the rows again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from celery import shared_task
 
+from oars_platform.models import DeadLetter
 from oars_platform.tasks.base import OarsTask
 
 
-class LearnerSyncTask(OarsTask):
-    """Retries while ClickHouse is unavailable; a dead letter keeps the arguments (a backfill also repairs them)."""
+def _by_name(names: Sequence[str], args: Any, kwargs: Any) -> dict[str, Any]:
+    """A task's arguments keyed by parameter name, whether they were given by position or by name."""
+    return {**dict(zip(names, args or (), strict=False)), **dict(kwargs or {})}
 
-    dead_letter_kind = "learner"
+
+class LearnerSyncTask(OarsTask):
+    """Retries while ClickHouse is unavailable; a dead letter keeps the learner's sinks, user id and course."""
+
+    dead_letter_kind = DeadLetter.KIND_LEARNER
+
+    def dead_letter_payload(self, args: Any, kwargs: Any) -> dict[str, Any]:
+        """``{"sinks", "user_id", "course_key", "values"}``: the arguments of :func:`sync_learner_state`."""
+        given = _by_name(("sinks", "user_id", "course_key", "values"), args, kwargs)
+        return {
+            "sinks": list(given["sinks"]),
+            "user_id": int(given["user_id"]),
+            "course_key": given.get("course_key"),
+            "values": given.get("values"),
+        }
+
+
+class PlatformRowsTask(LearnerSyncTask):
+    """A dead letter keeps the sink and the row ids."""
+
+    def dead_letter_payload(self, args: Any, kwargs: Any) -> dict[str, Any]:
+        """``{"sink", "ids"}``: the arguments of :func:`sync_platform_rows`."""
+        given = _by_name(("sink", "ids"), args, kwargs)
+        return {"sink": given["sink"], "ids": [int(row_id) for row_id in given["ids"]]}
+
+    def dead_letter_items(self, payload: dict[str, Any]) -> int:
+        """The rows to write again."""
+        return len(payload["ids"])
 
 
 @shared_task(base=LearnerSyncTask, name="oars_platform.sync_learner_state")
@@ -29,7 +61,7 @@ def sync_learner_state(
     return {name: outcome.written for name, outcome in sync_learner(sinks, user_id, course_key, values).items()}
 
 
-@shared_task(base=LearnerSyncTask, name="oars_platform.sync_platform_rows")
+@shared_task(base=PlatformRowsTask, name="oars_platform.sync_platform_rows")
 def sync_platform_rows(sink: str, ids: list[int]) -> int:
     """Write the current state of these rows of a platform table (after a save of a tag, taxonomy or object tag)."""
     from oars_platform.sinks.live import sync_rows

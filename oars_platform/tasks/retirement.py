@@ -3,7 +3,7 @@
 The argument is the user id alone, and so is the dead letter's payload: no username or email is ever queued or
 stored. The task is retried with the shared policy until ClickHouse took every deletion (an unreachable server,
 or a mutation still running when the wait ran out); after the last retry the dead letter is what
-``retire_users_from_clickhouse --dead-letters`` replays.
+``replay_failed_events --kind retirement`` (or ``retire_users_from_clickhouse --dead-letters``) replays.
 """
 
 from __future__ import annotations
@@ -12,18 +12,16 @@ from typing import Any
 
 from celery import shared_task
 
+from oars_platform.models import DeadLetter
 from oars_platform.retirement import RetirementIncomplete
 from oars_platform.tasks.base import OarsTask
-
-#: ``DeadLetter.kind`` of a retirement that failed every retry.
-RETIREMENT = "retirement"
 
 
 class RetirementTask(OarsTask):
     """Retries on ClickHouse errors and unfinished mutations; the dead letter keeps only the user id."""
 
     autoretry_for = (*OarsTask.autoretry_for, RetirementIncomplete)
-    dead_letter_kind = RETIREMENT
+    dead_letter_kind = DeadLetter.KIND_RETIREMENT
 
     def dead_letter_payload(self, args: Any, kwargs: Any) -> dict[str, Any]:
         """``{"user_id": N}``: what a replay needs, and nothing that names the person."""

@@ -1,12 +1,12 @@
-"""Tracking events in Celery: wake-up calls that drain the durable buffer in batches.
+"""Tracking events in Celery: the request path's append, and the wake-up calls that drain the buffer in batches.
 
 The request path appends each event to the Redis stream (:mod:`oars_platform.buffer`) and, at most once per
 ``OARS_BATCH_INTERVAL``, schedules :func:`drain_tracking_buffer` after that interval (the real timer), or at once
-when ``OARS_BATCH_SIZE`` events wait. A drain reads batches, runs :func:`oars_platform.ingest.ingest` and
-acknowledges the entries ClickHouse took. When ClickHouse cannot take a batch the entries stay pending, the next
-drain is scheduled with exponential backoff and jitter, and entries delivered more than ``OARS_TASK_MAX_RETRIES``
-times move to the dead-letter store. A wake-up lost with a killed worker costs nothing: the events are still in the
-stream, and every worker schedules a drain when it starts.
+when ``OARS_BATCH_SIZE`` events wait. The task runs :func:`oars_platform.drain.drain`, which reads batches, ingests
+them and acknowledges the entries ClickHouse took; when ClickHouse cannot take a batch the entries stay pending
+and the task schedules the next drain after the backoff of the shared delivery policy
+(:mod:`oars_platform.delivery`), until entries past its last retry become dead letters. A wake-up lost with a
+killed worker costs nothing: the events are still in the stream, and every worker schedules a drain when it starts.
 
 The request path never waits on Redis: its appends use a short timeout (``OARS_REDIS_REQUEST_TIMEOUT``) behind a
 circuit breaker, and an event that cannot be appended goes to the process's local spool
@@ -19,10 +19,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import random
-import time
-from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -30,33 +26,12 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from oars_platform.breaker import CircuitBreaker
-from oars_platform.buffer import Entry, EventBuffer, get_buffer, get_request_buffer
-from oars_platform.clickhouse import ClickHouseError
+from oars_platform.buffer import EventBuffer, get_buffer, get_request_buffer
 from oars_platform.conf import get_config
-from oars_platform.ingest import ingest
-from oars_platform.privacy import scrub_raw, scrub_text
+from oars_platform.drain import DRAIN_TASK_NAME, DrainReport, drain
 from oars_platform.tasks.base import send_options
 
 log = logging.getLogger(__name__)
-
-#: A drain gives the worker back after this long; if events remain it schedules its own continuation.
-DRAIN_TIME_BUDGET = 30.0
-
-
-@dataclass
-class DrainReport:
-    """What one drain did."""
-
-    batches: int = 0
-    events: int = 0
-    statements: int = 0
-    dead_lettered: int = 0
-    failed: str | None = None
-    retry_in: float | None = None
-    #: The only reason to come back is entries another drain read and left unacknowledged.
-    takeover_only: bool = False
-    sources: dict[str, int] = field(default_factory=dict)
-
 
 #: What became of an event on the request path.
 BUFFERED, SPOOLED, DROPPED = "enqueued", "spooled", "dropped"
@@ -128,9 +103,9 @@ def schedule_drain(countdown: float, claim_idle: float | None = None, retry: boo
     drain_tracking_buffer.apply_async(kwargs={"claim_idle": claim_idle}, **options)
 
 
-@shared_task(name="oars_platform.drain_tracking_buffer", ignore_result=True)
+@shared_task(name=DRAIN_TASK_NAME, ignore_result=True)
 def drain_tracking_buffer(claim_idle: float | None = None) -> dict[str, Any]:
-    """Drain the buffer (see the module docstring)."""
+    """Drain the buffer (:func:`oars_platform.drain.drain`) and schedule the next drain it asks for."""
     try:
         report = drain(get_buffer(), claim_idle=claim_idle)
     except redis.RedisError as exc:
@@ -148,95 +123,6 @@ def drain_tracking_buffer(claim_idle: float | None = None) -> dict[str, Any]:
         # A retry takes over the failed batch as soon as it has waited out its backoff.
         schedule_drain(report.retry_in, claim_idle=report.retry_in * 0.9 if report.failed else None)
     return report.__dict__
-
-
-def drain(
-    buffer: EventBuffer, *, claim_idle: float | None = None, time_budget: float = DRAIN_TIME_BUDGET
-) -> DrainReport:
-    """Read, ingest and acknowledge batches until the buffer is empty, ClickHouse fails, or time is up.
-
-    Entries another consumer took and left unacknowledged for ``claim_idle`` seconds (default
-    ``OARS_CLAIM_IDLE_SECONDS``) are taken over first: a dead worker's batch, or a batch waiting out its backoff.
-    """
-    config = get_config()
-    report = DrainReport()
-    started = time.monotonic()
-    claim_idle_ms = int((config.claim_idle_seconds if claim_idle is None else claim_idle) * 1000)
-    while True:
-        entries = buffer.read(config.batch_size, claim_idle_ms)
-        if not entries:
-            # Let the next event start a new timer, then look once more: an event appended just before the
-            # timer was cleared did not schedule anything and must be taken now.
-            buffer.clear_timer()
-            entries = buffer.read(config.batch_size, claim_idle_ms)
-            if not entries:
-                if report.retry_in is None and buffer.pending():
-                    # Entries a consumer read and never acknowledged (a drain cut short by a Redis or worker
-                    # failure): come back when they may be taken over, even if no event wakes us.
-                    report.retry_in = config.claim_idle_seconds + 1
-                    report.takeover_only = True
-                return report
-        try:
-            waiting = _ingest_entries(entries, report)
-        except ClickHouseError as exc:
-            report.failed = f"{type(exc).__name__}: {scrub_text(str(exc))[:300]}"
-            report.retry_in = _handle_failure(buffer, entries, report.failed, report)
-            log.warning("oars: ClickHouse refused %d events (%s); next try in %.1fs", len(entries),
-                        type(exc).__name__, report.retry_in)
-            return report
-        buffer.ack([entry.id for entry in entries if entry.id not in waiting])
-        if waiting:  # lookups failed: leave them pending, another drain takes them over after the idle time
-            report.retry_in = config.claim_idle_seconds + 1
-        report.batches += 1
-        if time.monotonic() - started > time_budget:
-            report.retry_in = 0 if report.retry_in is None else report.retry_in
-            return report
-
-
-def _ingest_entries(entries: list[Entry], report: DrainReport) -> set[str]:
-    """Ingest entries grouped by source; return the ids whose lookups failed (to retry later)."""
-    by_source: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        by_source[entry.source].append(entry)
-    waiting: set[str] = set()
-    for source, group in by_source.items():
-        result = ingest([entry.raw for entry in group], source)
-        retry = set(result.retry)
-        waiting.update(entry.id for entry in group if entry.raw in retry)
-        report.events += len(group)
-        report.statements += result.statements
-        report.sources[source] = report.sources.get(source, 0) + len(group)
-    return waiting
-
-
-def _handle_failure(buffer: EventBuffer, entries: list[Entry], reason: str, report: DrainReport) -> float:
-    """Dead-letter entries past their last retry; return the backoff before the next drain."""
-    from oars_platform.models import DeadLetter
-
-    config = get_config()
-    deliveries = buffer.deliveries([entry.id for entry in entries])
-    exhausted = [entry for entry in entries if deliveries.get(entry.id, 1) > config.max_retries]
-    if exhausted:
-        by_source: dict[str, list[Entry]] = defaultdict(list)
-        for entry in exhausted:
-            by_source[entry.source].append(entry)
-        for source, group in by_source.items():
-            DeadLetter.objects.create(
-                kind=DeadLetter.KIND_TRACKING,
-                task_name=drain_tracking_buffer.name,
-                reason=reason,
-                # Scrubbed of PII, but still the same statements on replay (oars_platform.privacy).
-                payload={"events": [scrub_raw(entry.raw) for entry in group], "source": source},
-                item_count=len(group),
-                attempts=max(deliveries.get(entry.id, 1) for entry in group),
-            )
-        buffer.ack([entry.id for entry in exhausted])
-        report.dead_lettered += len(exhausted)
-        log.error("oars: %d events failed every retry; stored as dead letters", len(exhausted))
-    exhausted_ids = {entry.id for entry in exhausted}
-    attempt = min((deliveries.get(entry.id, 1) for entry in entries if entry.id not in exhausted_ids), default=1)
-    ceiling = min(config.retry_backoff_max, 2.0**attempt)
-    return max(0.5, random.uniform(0, ceiling))  # exponential backoff with full jitter
 
 
 @worker_ready.connect

@@ -13,6 +13,7 @@ from xmodule.modulestore.django import COURSE_PUBLISHED
 from oars_platform.models import DeadLetter
 from oars_platform.tasks.base import _send
 from oars_platform.tasks.courses import dump_course_task
+from tests.dead_letters import clickhouse_down, replay, replay_fails, waiting
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +167,45 @@ def test_deleting_a_draft_unit_asks_for_no_dump_until_its_parent_is_published(st
     _, queued = commit_then_wait(store.publish, built.subsections[0], USER)
     assert queued >= 1 and reader.dumps(key) == 2
     assert str(built.units[0]) not in reader.current_locations(key)
+
+
+def test_a_course_dump_dead_letter_replays_by_kind(store, reader, settings, committed) -> None:
+    settings.CELERY_EAGER_PROPAGATES_EXCEPTIONS = False
+    good_url = clickhouse_down(settings)
+    settings.OARS_TASK_MAX_RETRIES = 0
+    built = build_course(CourseSpec(sections=1, seed=67))
+    key = str(built.course_key)
+    committed(_course_published, built)
+    (letter,) = DeadLetter.objects.filter(kind=DeadLetter.KIND_COURSE_DUMP)
+    assert waiting(DeadLetter.KIND_COURSE_DUMP) == 1
+
+    assert f"#{letter.id} (course_dump)" in replay_fails(DeadLetter.KIND_COURSE_DUMP)
+    letter.refresh_from_db()
+    assert letter.replayed_at is None
+
+    settings.OARS_CLICKHOUSE_URL = good_url
+    assert f"replayed #{letter.id} (course_dump): 1 courses dumped" in replay(DeadLetter.KIND_COURSE_DUMP)
+    assert reader.dumps(key) == 1
+    assert set(reader.current_locations(key)) == {str(k) for k in built.published_keys + built.detached}
+    letter.refresh_from_db()
+    assert letter.replayed_at is not None
+    assert waiting(DeadLetter.KIND_COURSE_DUMP) == 0
+
+
+def test_a_course_deletion_dead_letter_replays_as_a_deletion(store, reader, settings, committed) -> None:
+    built = committed(build_course, CourseSpec(sections=1, seed=71))
+    key = str(built.course_key)
+    assert reader.current(key)
+    settings.CELERY_EAGER_PROPAGATES_EXCEPTIONS = False
+    good_url = clickhouse_down(settings)
+    settings.OARS_TASK_MAX_RETRIES = 0
+    committed(store.delete_course, built.course_key, USER)
+    (letter,) = DeadLetter.objects.filter(kind=DeadLetter.KIND_COURSE_DUMP)
+    assert letter.payload == {"course_key": key, "deleted": True}
+
+    settings.OARS_CLICKHOUSE_URL = good_url
+    assert reader.current(key), "still current until the deletion is written"
+    assert "1 courses marked deleted" in replay(DeadLetter.KIND_COURSE_DUMP)
+    assert reader.current(key) == []
+    assert reader.course(key) is None
+    assert waiting(DeadLetter.KIND_COURSE_DUMP) == 0

@@ -11,6 +11,7 @@ from openedx_events.learning.signals import COURSE_ENROLLMENT_CHANGED, COURSE_PA
 from standin import factories
 from standin.events import user_data
 
+from oars_platform.models import DeadLetter
 from oars_platform.sinks.queries import (
     CERTIFICATE_STATUSES,
     COHORTS,
@@ -19,6 +20,7 @@ from oars_platform.sinks.queries import (
     PASSING_LEARNERS,
     StateQuery,
 )
+from tests.dead_letters import clickhouse_down, replay, replay_fails, waiting
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +146,26 @@ def test_pii_is_written_only_when_enabled(clickhouse, committed, settings) -> No
         ".external_id"
     ).rows
     assert external == [(str(user.externalid_set.get().external_user_id), "xapi", user.id)]
+
+
+def test_a_learner_dead_letter_replays_by_kind(clickhouse, committed, settings) -> None:
+    user = factories.create_user()
+    course = factories.course_key()
+    settings.CELERY_EAGER_PROPAGATES_EXCEPTIONS = False
+    good_url = clickhouse_down(settings)
+    settings.OARS_TASK_MAX_RETRIES = 0
+    committed(factories.enroll, user, course, mode="verified")
+    letters = list(DeadLetter.objects.filter(kind=DeadLetter.KIND_LEARNER))
+    assert letters, "the enrollment's update failed for good"
+    assert {letter.payload["user_id"] for letter in letters} == {user.id}
+    assert waiting(DeadLetter.KIND_LEARNER) == len(letters)
+
+    replay_fails(DeadLetter.KIND_LEARNER)
+    assert DeadLetter.objects.filter(kind=DeadLetter.KIND_LEARNER, replayed_at__isnull=True).count() == len(letters)
+
+    settings.OARS_CLICKHOUSE_URL = good_url
+    out = replay(DeadLetter.KIND_LEARNER)
+    assert f"Replayed {len(letters)} dead letter(s)" in out
+    assert state(clickhouse, CURRENT_ENROLLEES, course) == [(user.id, "verified")]
+    assert DeadLetter.objects.filter(kind=DeadLetter.KIND_LEARNER, replayed_at__isnull=True).count() == 0
+    assert waiting(DeadLetter.KIND_LEARNER) == 0

@@ -10,7 +10,9 @@ from django.core.management import call_command
 from opaque_keys.edx.keys import UsageKey
 from standin import factories
 
+from oars_platform.models import DeadLetter
 from oars_platform.sinks.queries import PASSING_LEARNERS
+from tests.dead_letters import clickhouse_down, replay, waiting
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +129,18 @@ def test_dump_data_backfills_the_tag_tables(clickhouse) -> None:
     assert clickhouse.count("event_sink.object_tag") == 3
     call_command("dump_data_to_clickhouse", "--object", "tag", "--no-progress", "--from-pk", "0")
     assert clickhouse.count("event_sink.tag") == 3, "unchanged tags are not written again"
+
+
+def test_a_platform_rows_dead_letter_replays_the_rows(clickhouse, committed, settings) -> None:
+    settings.CELERY_EAGER_PROPAGATES_EXCEPTIONS = False
+    good_url = clickhouse_down(settings)
+    settings.OARS_TASK_MAX_RETRIES = 0
+    subjects = committed(factories.create_taxonomy, "Subjects")
+    (letter,) = DeadLetter.objects.filter(kind=DeadLetter.KIND_LEARNER)
+    assert letter.payload == {"sink": "taxonomy", "ids": [subjects.id]}
+    assert letter.task_name == "oars_platform.sync_platform_rows" and letter.item_count == 1
+
+    settings.OARS_CLICKHOUSE_URL = good_url
+    assert f"replayed #{letter.id} (learner): 1 rows written, 0 rows refused" in replay(DeadLetter.KIND_LEARNER)
+    assert _rows(clickhouse, "SELECT id, name FROM SINK.taxonomy") == [(subjects.id, "Subjects")]
+    assert waiting(DeadLetter.KIND_LEARNER) == 0

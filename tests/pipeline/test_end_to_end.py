@@ -141,7 +141,7 @@ def test_the_request_path_never_raises(monkeypatch, fixture_world) -> None:
 
 def test_clickhouse_down_means_retries_then_a_dead_letter_then_a_replay(clickhouse, fixture_world, settings):
     from oars_platform.buffer import get_buffer
-    from oars_platform.tasks.tracking import drain
+    from oars_platform.drain import drain
 
     good_url = settings.OARS_CLICKHOUSE_URL
     settings.OARS_CLICKHOUSE_URL = f"clickhouse://oars:pw@127.0.0.1:{free_port()}/default"
@@ -181,7 +181,7 @@ def test_clickhouse_down_means_retries_then_a_dead_letter_then_a_replay(clickhou
 
 def test_a_backoff_that_outlives_the_outage_lands_everything(clickhouse, fixture_world, settings):
     from oars_platform.buffer import get_buffer
-    from oars_platform.tasks.tracking import drain
+    from oars_platform.drain import drain
 
     good_url = settings.OARS_CLICKHOUSE_URL
     settings.OARS_CLICKHOUSE_URL = f"clickhouse://oars:pw@127.0.0.1:{free_port()}/default"

@@ -76,7 +76,7 @@ def test_quarantine_rows_hold_no_pii_and_keep_their_reasons(clickhouse, fixture_
 
 def test_dead_letters_hold_no_pii_and_replay_to_the_same_statements(clickhouse, fixture_world, shared_dir, settings):
     from oars_platform.buffer import get_buffer
-    from oars_platform.tasks.tracking import drain
+    from oars_platform.drain import drain
 
     texts = list(fixture_event_texts(shared_dir).values())
     expected = statements(texts)

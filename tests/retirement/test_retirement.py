@@ -20,8 +20,8 @@ from oars_platform.retirement import (
     _wait_until_gone,
     retire_users,
 )
-from oars_platform.tasks.retirement import RETIREMENT
 from oars_platform.xapi import CachedLookups
+from tests.dead_letters import clickhouse_down, replay, replay_fails, waiting
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +152,7 @@ def test_clickhouse_down_means_retries_then_a_dead_letter_holding_only_the_user_
     settings.OARS_TASK_MAX_RETRIES = 2
     committed(factories.retire_user, learners.alice)
 
-    (letter,) = DeadLetter.objects.filter(kind=RETIREMENT)
+    (letter,) = DeadLetter.objects.filter(kind=DeadLetter.KIND_RETIREMENT)
     assert letter.payload == {"user_id": learners.alice.id}
     assert letter.attempts == 3
     assert "ClickHouseUnavailable" in letter.reason and "pw@" not in letter.reason
@@ -164,6 +164,27 @@ def test_clickhouse_down_means_retries_then_a_dead_letter_holding_only_the_user_
     assert personal_rows(clickhouse, learners.alice.id) == GONE
     letter.refresh_from_db()
     assert letter.replayed_at is not None
+
+
+def test_a_retirement_dead_letter_replays_by_kind(clickhouse, learners, committed, settings) -> None:
+    settings.CELERY_EAGER_PROPAGATES_EXCEPTIONS = False
+    good_url = clickhouse_down(settings)
+    settings.OARS_TASK_MAX_RETRIES = 0
+    committed(factories.retire_user, learners.alice)
+    (letter,) = DeadLetter.objects.filter(kind=DeadLetter.KIND_RETIREMENT)
+    assert waiting(DeadLetter.KIND_RETIREMENT) == 1
+
+    assert f"#{letter.id} (retirement)" in replay_fails(DeadLetter.KIND_RETIREMENT)
+    letter.refresh_from_db()
+    assert letter.replayed_at is None
+
+    settings.OARS_CLICKHOUSE_URL = good_url
+    assert f"replayed #{letter.id} (retirement): 1 users retired" in replay(DeadLetter.KIND_RETIREMENT)
+    assert personal_rows(clickhouse, learners.alice.id) == GONE
+    assert personal_rows(clickhouse, learners.bob.id) == PRESENT
+    letter.refresh_from_db()
+    assert letter.replayed_at is not None
+    assert waiting(DeadLetter.KIND_RETIREMENT) == 0
 
 
 def test_rows_still_there_when_the_wait_runs_out_mean_a_retry(clickhouse, learners) -> None:

@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from oars_platform.buffer import EventBuffer, get_buffer
+from oars_platform.drain import drain
 from oars_platform.signals.tracking import on_tracking_event_emitted
-from oars_platform.tasks.tracking import drain
 from oars_platform.tracking import OarsTrackingBackend, encode_event, event_filter
 from oars_platform.xapi import Reason
 from tests.learners.conftest import READ_CHDB

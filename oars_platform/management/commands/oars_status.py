@@ -20,10 +20,10 @@ class Command(OarsCommand):
     help = (
         "Show the oars_platform pipeline status: time of the last stored event (flagged when a producer's clock "
         "stamps events in the future), lag (how long the oldest event waiting in the Redis buffer has waited), "
-        "buffer depth, dead letters waiting for replay, quarantined events per reason, statements written per "
-        "event type and pending ClickHouse migrations. Exits 1 when ClickHouse or Redis cannot be read or the "
-        "schema is behind, so it can serve as a monitoring probe. The ClickHouse URL is shown with its password "
-        "masked."
+        "buffer depth, dead letters not yet replayed (in all and per kind), quarantined events per reason, "
+        "statements written per event type and pending ClickHouse migrations. Exits 1 when ClickHouse or Redis "
+        "cannot be read or the schema is behind, so it can serve as a monitoring probe. The ClickHouse URL is "
+        "shown with its password masked."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -67,7 +67,10 @@ class Command(OarsCommand):
         out(f"last received at: {status.last_received_at or 'none yet'}")
         out(f"lag seconds: {_fmt(status.lag_seconds)} (how long the oldest event waiting in the buffer has waited)")
         out(f"queue depth: {_fmt(status.queue_depth)}")
-        out(f"dead letters: {_fmt(status.dead_letters)}")
+        out(f"dead letters to replay: {_fmt(status.dead_letters)}")
+        for kind, count in sorted(status.dead_letters_by_kind.items()):
+            if count:
+                out(f"dead letters {kind}: {count} (replay_failed_events --kind {kind})")
         for reason, count in sorted(status.quarantine_by_reason.items()):
             out(f"quarantined {reason}: {count}")
         for view, count in sorted(status.view_refused.items()):

@@ -1,41 +1,47 @@
-"""``./manage.py lms replay_failed_events``: send dead-lettered events again, once ClickHouse is back."""
+"""``./manage.py lms replay_failed_events``: redo the work of dead letters, once ClickHouse is back."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
-from oars_platform.clickhouse import ClickHouseError
-from oars_platform.ingest import ingest
-from oars_platform.management.base import OarsCommand
+from oars_platform.dead_letters import REPLAYS, replay
+from oars_platform.management.base import OarsCommand, one_line, positive_int
 from oars_platform.models import DeadLetter
+from oars_platform.privacy import scrub_text
 
 
 class Command(OarsCommand):
-    """Replay dead letters in creation order; each one is marked replayed only after its events were written."""
+    """Replay dead letters in creation order; each one is marked replayed only after its work was redone."""
 
     help = (
-        "Replay tracking events that failed every retry (stored as dead letters) through the normal transform "
-        "and writer. Statement ids are deterministic, so replaying twice never duplicates what reports see. "
-        "Stops at the first dead letter ClickHouse still refuses and exits non-zero."
+        "Redo the work that failed every retry and was kept as a dead letter, with the functions the pipeline "
+        "itself uses: tracking letters ingest their events again, course_dump letters dump (or mark deleted) "
+        "their course again, learner letters write the learner's rows again, retirement letters retire the user "
+        "again. Every write is idempotent, so replaying twice never duplicates what reports see. A letter is "
+        "marked replayed once its work is done (oars_status counts only those still to do). Stops at the first "
+        "dead letter that still fails and exits non-zero; rerun once the cause is fixed."
     )
 
     def add_arguments(self, parser: Any) -> None:
-        """--ids, --limit, --include-replayed, --dry-run."""
+        """--kind, --ids, --limit, --include-replayed, --dry-run."""
+        parser.add_argument(
+            "--kind",
+            choices=sorted(REPLAYS),
+            help="Only dead letters of this kind (default: every kind).",
+        )
         parser.add_argument("--ids", type=int, nargs="+", help="Only these dead-letter ids.")
-        parser.add_argument("--limit", type=int, default=None, help="Replay at most this many dead letters.")
+        parser.add_argument("--limit", type=positive_int, default=None, help="Replay at most this many dead letters.")
         parser.add_argument(
             "--include-replayed", action="store_true", help="Also replay dead letters already marked replayed."
         )
-        parser.add_argument("--dry-run", action="store_true", help="List what would be replayed; write nothing.")
+        parser.add_argument("--dry-run", action="store_true", help="List what would be replayed; change nothing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Replay, print one line per dead letter and a summary."""
-        # Only tracking-event letters carry raw events; course and learner letters are redone by their own
-        # commands (dump_courses_to_clickhouse, dump_data_to_clickhouse), which re-read the platform.
-        letters = DeadLetter.objects.filter(kind=DeadLetter.KIND_TRACKING).order_by("id")
+        kinds = [options["kind"]] if options["kind"] else sorted(REPLAYS)
+        letters = DeadLetter.objects.filter(kind__in=kinds).order_by("id")
         if not options["include_replayed"]:
             letters = letters.filter(replayed_at__isnull=True)
         if options["ids"]:
@@ -46,28 +52,28 @@ class Command(OarsCommand):
         if not letters:
             self.stdout.write("No dead letters to replay.")
             return
-        statements = rejected = 0
-        for letter in letters:
-            events = list((letter.payload or {}).get("events", []))
-            source = (letter.payload or {}).get("source", "tracking")
-            if options["dry_run"]:
-                self.stdout.write(f"would replay #{letter.id}: {len(events)} events ({letter.reason[:80]})")
-                continue
-            try:
-                report = ingest(events, f"replay:{source}")
-            except ClickHouseError as exc:
-                raise CommandError(f"Dead letter #{letter.id} still fails: {exc}") from exc
-            letter.replayed_at = timezone.now()
-            letter.save(update_fields=["replayed_at"])
-            statements += report.statements
-            rejected += report.rejected
-            self.stdout.write(
-                f"replayed #{letter.id}: {len(events)} events, {report.statements} statements, "
-                f"{report.rejected} quarantined, {len(report.retry)} still waiting for lookups"
-            )
-        if not options["dry_run"]:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Replayed {len(letters)} dead letter(s): {statements} statements written, {rejected} quarantined."
+        if options["dry_run"]:
+            for letter in letters:
+                self.stdout.write(
+                    f"would replay #{letter.id} ({letter.kind}): {letter.item_count} item(s), "
+                    f"{letter.attempts} attempt(s) ({one_line(letter.reason)[:80]})"
                 )
-            )
+            self.stdout.write(f"Would replay {len(letters)} dead letter(s).")
+            return
+        totals: dict[str, int] = {}
+        for done, letter in enumerate(letters):
+            try:
+                counts = replay(letter)
+            except Exception as exc:  # whatever still fails: one line, and the letter stays to do
+                raise CommandError(
+                    f"Dead letter #{letter.id} ({letter.kind}) still fails: {type(exc).__name__}: "
+                    f"{one_line(scrub_text(str(exc)))[:300]}; {done} replayed before it, rerun once it is fixed"
+                ) from exc
+            for name, count in counts.items():
+                totals[name] = totals.get(name, 0) + count
+            self.stdout.write(f"replayed #{letter.id} ({letter.kind}): {_counts(counts)}")
+        self.stdout.write(self.style.SUCCESS(f"Replayed {len(letters)} dead letter(s): {_counts(totals)}."))
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {name}" for name, count in counts.items()) or "nothing to do"

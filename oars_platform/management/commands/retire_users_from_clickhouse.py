@@ -22,10 +22,6 @@ from oars_platform.retirement import RetirementIncomplete, retire_users, user_id
 DEFAULT_BATCH_SIZE = 100
 
 
-
-
-
-
 class Command(OarsCommand):
     """Argument parsing, batches, progress and the summary."""
 
@@ -156,10 +152,10 @@ class Command(OarsCommand):
     def _dead_letters(self) -> dict[int, list[int]]:
         """User id → ids of the retirement dead letters not yet replayed."""
         from oars_platform.models import DeadLetter
-        from oars_platform.tasks.retirement import RETIREMENT
 
         letters: dict[int, list[int]] = {}
-        for letter in DeadLetter.objects.filter(kind=RETIREMENT, replayed_at__isnull=True).order_by("id"):
+        waiting = DeadLetter.objects.filter(kind=DeadLetter.KIND_RETIREMENT, replayed_at__isnull=True)
+        for letter in waiting.order_by("id"):
             user_id = (letter.payload or {}).get("user_id")
             if isinstance(user_id, int) and user_id > 0:
                 letters.setdefault(user_id, []).append(letter.id)
