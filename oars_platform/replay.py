@@ -72,7 +72,6 @@ class ReplayOptions:
     processes: int = 1
     dry_run: bool = False
     limit: int | None = None
-    source: str = SOURCE
 
 
 @dataclass
@@ -134,7 +133,7 @@ class ChunkReplayer:
     """The serial core, in whichever process runs it: parse, filter, transform, then write (or validate)."""
 
     def __init__(
-        self, config: OarsConfig, lookups: Lookups, source: str, dry_run: bool, client: ClickHouseClient | None = None
+        self, config: OarsConfig, lookups: Lookups, dry_run: bool, client: ClickHouseClient | None = None
     ) -> None:
         self.config = config
         # Events go to the transform as the dicts we already parsed (one JSON parse per line, not two), with the
@@ -143,7 +142,6 @@ class ChunkReplayer:
         self.max_bytes = config.max_event_bytes
         self.transform_config = replace(transform_config(config), max_event_bytes=0)
         self.lookups = lookups
-        self.source = source
         self.dry_run = dry_run
         self.client = client  # None: the process's client (oars_platform.connection)
         self.wanted = event_filter().wanted
@@ -166,7 +164,7 @@ class ChunkReplayer:
         if self.dry_run:
             self._validate(result, counts)
             return counts
-        report = write_result(result, self.source, self.client, events=counts.events, config=self.config)
+        report = write_result(result, SOURCE, self.client, events=counts.events, config=self.config)
         counts.written = report.statements
         if report.outcomes.get(INSERT_REJECTED):  # rows ClickHouse refused, quarantined by the writer
             counts.rejected[INSERT_REJECTED] += report.outcomes[INSERT_REJECTED]
@@ -252,7 +250,7 @@ def replay(
             if options.processes > 1:
                 _replay_in_pool(chunks, config, options, summary, progress)
             else:
-                replayer = ChunkReplayer(config, process_lookups(), options.source, options.dry_run)
+                replayer = ChunkReplayer(config, process_lookups(), options.dry_run)
                 for chunk, read in chunks:
                     _count(summary, replayer.replay(chunk.lines, chunk.path, chunk.line), read, progress)
             summary.interrupted = stop.is_set()
@@ -335,7 +333,7 @@ def _replay_in_pool(
         # spawn: a fresh interpreter, without this process's threads, ClickHouse client or database connection
         mp_context=mp.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(settings.SETTINGS_MODULE, config, options.source, options.dry_run),
+        initargs=(settings.SETTINGS_MODULE, config, options.dry_run),
     )
     pending: deque[tuple[Future[ReplayCounts], int]] = deque()
     try:
@@ -362,7 +360,7 @@ def _done(item: tuple[Future[ReplayCounts], int]) -> tuple[ReplayCounts, int]:
 _worker: ChunkReplayer | None = None
 
 
-def _start_worker(settings_module: str, config: OarsConfig, source: str, dry_run: bool) -> None:
+def _start_worker(settings_module: str | None, config: OarsConfig, dry_run: bool) -> None:
     """A worker's own Django setup (for its lookups) and its own ClickHouse connection, once per process.
 
     The connection closes when the process exits. Ctrl-C reaches the whole process group: this process ignores it,
@@ -370,7 +368,8 @@ def _start_worker(settings_module: str, config: OarsConfig, source: str, dry_run
     """
     global _worker  # noqa: PLW0603 - one serial core per worker process is the point
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    if settings_module:  # the parent's (None when its settings were configured in code)
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     import django
 
     django.setup()
@@ -383,7 +382,7 @@ def _start_worker(settings_module: str, config: OarsConfig, source: str, dry_run
             send_receive_timeout=config.send_receive_timeout,
         )
     )
-    _worker = ChunkReplayer(config, process_lookups(), source, dry_run, client)
+    _worker = ChunkReplayer(config, process_lookups(), dry_run, client)
     gc.collect()
     gc.freeze()  # as in replay(): full collections need not walk Django and our modules
 
