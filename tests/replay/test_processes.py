@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +25,7 @@ from tests.commands.conftest import manage
 from tests.commands.test_replay_files import EMBEDDED_REFUSAL, _event
 from tests.pipeline.test_worker import COMPATIBLE_SCHEMA
 from tests.replay.conftest import counts, parse_summary, quarantined, run_replay
-from tests.sites import Site
+from tests.sites import ROOT, Site, wait_until
 
 SUMMARY_KEYS = ("lines", "events", "transformed", "statements", "written", "skipped", "rejected")
 
@@ -147,3 +150,38 @@ def test_a_pool_over_a_server_stores_and_counts_what_one_process_does(server_sit
     finally:
         for databases in (serial, pool, dry):
             databases.drop()
+
+
+@pytest.mark.native
+def test_sigint_on_a_pool_counts_exactly_what_the_workers_wrote(server_site, tmp_path) -> None:
+    site, admin = server_site
+    databases = ServerDatabases(admin)
+    total = 20_000
+    log = tmp_path / "tracking.log"
+    log.write_text("".join(json.dumps(_event(index)) + "\n" for index in range(total)))
+    config = site.variant(databases.xapi, **databases.settings())
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "manage.py"), "lms", "--settings", "production",
+         "replay_tracking_logs", str(log), "--batch-size", "20", "--processes", "2", "--no-progress"],
+        env={**site.env_for(config), "OARS_TEST_LOG_LEVEL": "WARNING"}, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: len(databases.stored()) > 0, timeout=120, interval=0.2, what="the first batches")
+        assert process.poll() is None, "the replay ended before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 130, err
+        read = parse_summary(out)["lines"]
+        assert 0 < read < total
+        assert [line for line in err.splitlines() if line.strip()] == [
+            f"CommandError: interrupted after {read} lines; rerun to resume (statements already written are not "
+            "stored twice)"
+        ]
+        assert f"Statements: {read} produced, {read} written" in out  # every chunk under way finished and counted
+        assert len(databases.stored()) == read
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        databases.drop()
