@@ -5,10 +5,11 @@ a copy of a prepared sqlite database (the corpus's learners with their xAPI exte
 embedded-ClickHouse directory, migrated, then the management command timed from the call to its return. A fresh
 process per run gives honest peak RSS figures and a cold lookup cache, as a real replay starts.
 
-Speed: events/s with one process and with `--processes 2` (median of several runs), each as a ratio to the bare
-transform rate (`transform_batch` over the same log lines with dict lookups, measured in this run), and the
-one-process rate per CPU-second of the whole process (engine threads included), which other processes on a shared
-machine barely disturb.
+Speed: events/s of one process (the embedded engine takes no more), in alternating rounds of a bare transform
+(`transform_batch` over the same log lines with dict lookups) and a replay; each round's replay rate is divided by
+the same round's bare rate, and the figure is the median of those ratios, so load from other processes on a shared
+machine falls on both sides of each ratio. The same for the rate per CPU-second of the whole process (engine
+threads included), which other processes barely disturb.
 
 Memory, at each line count (10k, 100k, 1M), each as a ratio to the 10k figure to show whether it is flat:
 
@@ -18,8 +19,7 @@ Memory, at each line count (10k, 100k, 1M), each as a ratio to the 10k figure to
   for any process that hosts the embedded engine;
 * peak anonymous RSS (`RssAnon`, sampled every 0.1 s): the process's own memory without file-backed code pages;
 * the engine's own accounting: peak `MemoryTracking` (system.metrics, sampled every 0.25 s), which is what its
-  inserts, views and background merges hold; the merges of a growing table are what grows;
-* peak RSS of a `--processes 2` worker (parse, transform, send back; no engine): the replay's Python side alone.
+  inserts, views and background merges hold; the merges of a growing table are what grows.
 """
 
 from __future__ import annotations
@@ -66,8 +66,11 @@ def write_log(path: Path, lines: int) -> int:
 
 def _child_env(workdir: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(DJANGO_SETTINGS_MODULE="lms.envs.test", OARS_TEST_SQLITE_PATH=str(workdir / "lms.sqlite3"),
-               PYTHONPATH=os.pathsep.join([str(ROOT / "tests" / "host"), str(ROOT)]))
+    env.update(
+        DJANGO_SETTINGS_MODULE="lms.envs.test",
+        OARS_TEST_SQLITE_PATH=str(workdir / "lms.sqlite3"),
+        PYTHONPATH=os.pathsep.join([str(ROOT / "tests" / "host"), str(ROOT)]),
+    )
     return env
 
 
@@ -88,59 +91,25 @@ def _child(argv: list[str]) -> dict[str, Any]:
         call_command("migrate_clickhouse", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         from oars_platform.connection import get_client
 
-        args = [argv[2], "--processes", argv[3], "--batch-size", argv[4], "--no-progress"]
+        args = [argv[2], "--batch-size", argv[3], "--no-progress"]
         idle = _status_mb()
-        workers = _WorkerPeaks()
-        sampler = _SelfPeaks(get_client() if argv[5:6] == ["memory"] else None)
+        sampler = _SelfPeaks(get_client() if argv[4:5] == ["memory"] else None)
         start, cpu = time.perf_counter(), time.process_time()
         with open(os.devnull, "w") as sink:
             call_command("replay_tracking_logs", *args, stdout=sink)
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
-        workers.stop()
         sampler.stop()
         stored = get_client().query("SELECT count() FROM xapi.xapi_events_all").scalar()
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "rss_mb": max_rss_mb(), "idle_mb": idle["VmRSS"],
-            "idle_anon_mb": idle["RssAnon"], "anon_mb": sampler.anon_mb, "engine_mb": sampler.engine_mb,
-            "worker_mb": workers.peak_mb, "stored": int(stored)}
-
-
-class _WorkerPeaks:
-    """Samples the peak RSS (VmHWM) of this process's `--processes` workers, every 0.1 s.
-
-    Not `RUSAGE_CHILDREN`: Linux carries a process's high-water mark across exec, so a spawned worker would report
-    the RSS of the parent it was forked from before it exec'd a fresh interpreter.
-    """
-
-    def __init__(self) -> None:
-        self.peak_mb = 0.0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        me = os.getpid()
-        while not self._done.wait(0.1):
-            try:
-                children = Path(f"/proc/{me}/task/{me}/children").read_text().split()
-            except OSError:
-                continue
-            for pid in children:
-                try:
-                    # Only spawned workers that have exec'd: between fork and exec a child still maps the parent's
-                    # pages (about 400 MiB with the engine open), and a sample taken then is not the worker's.
-                    if b"spawn_main" not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                        continue
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
-                    continue
-                for line in status.splitlines():
-                    if line.startswith("VmHWM:"):
-                        self.peak_mb = max(self.peak_mb, int(line.split()[1]) / 1024)
-
-    def stop(self) -> None:
-        """Stop sampling."""
-        self._done.set()
-        self._thread.join()
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "rss_mb": max_rss_mb(),
+        "idle_mb": idle["VmRSS"],
+        "idle_anon_mb": idle["RssAnon"],
+        "anon_mb": sampler.anon_mb,
+        "engine_mb": sampler.engine_mb,
+        "stored": int(stored),
+    }
 
 
 class _SelfPeaks:
@@ -164,7 +133,8 @@ class _SelfPeaks:
             tick += 1
             if self._client is not None and tick % 3 == 0:
                 tracked = self._client.query(
-                    "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'").scalar()
+                    "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'"
+                ).scalar()
                 self.engine_mb = max(self.engine_mb, int(tracked) / (1024 * 1024))
 
     def stop(self) -> None:
@@ -201,14 +171,20 @@ def _prepare_lms() -> None:
 
 
 def _run_child(workdir: Path, *args: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "benchmarks.bench_replay", "child", *args], cwd=ROOT,
-                          env=_child_env(workdir), capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_replay", "child", *args],
+        cwd=ROOT,
+        env=_child_env(workdir),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _replay(base: Path, log: Path, processes: int, batch: int, memory: bool = False) -> dict[str, Any]:
+def _replay(base: Path, log: Path, batch: int, memory: bool = False) -> dict[str, Any]:
     """One replay in a fresh process on a fresh copy of the prepared LMS database and an empty engine.
 
     ``memory``: also sample anonymous RSS and the engine's MemoryTracking (untimed runs only).
@@ -216,42 +192,44 @@ def _replay(base: Path, log: Path, processes: int, batch: int, memory: bool = Fa
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=base))
     try:
         shutil.copy(base / "lms.sqlite3", workdir / "lms.sqlite3")
-        return _run_child(workdir, "replay", str(workdir), str(log), str(processes), str(batch),
-                          *(["memory"] if memory else []))
+        return _run_child(workdir, "replay", str(workdir), str(log), str(batch), *(["memory"] if memory else []))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def bare_transform_rate(lines: int) -> float:
-    """Events/s of `transform_batch` alone over the same kind of log lines (bytes), dict lookups, one process."""
-    from benchmarks.bench_transform import CostedFetchers
-    from oars_platform.xapi import CachedLookups, TransformConfig, transform_batch
+class BareTransform:
+    """`transform_batch` alone over the same kind of log lines (bytes), dict lookups, one process: the baseline."""
 
-    corpus = generate(lines, seed=SEED, learners=LEARNERS)
-    config = TransformConfig(lms_root_url=corpus.lms_root_url)
-    encoded = [to_log_line(event).encode() for event in corpus.events]
-    corpus.events = []  # only the encoded lines are needed now
-    # As in bench_transform: the pre-built input stays alive, unlike in a replay; keep the cyclic collector off it.
-    gc.collect()
-    gc.freeze()
-    try:
-        runs = []
-        for _ in range(3):
-            fetchers = CostedFetchers(corpus)
-            lookups = CachedLookups(fetchers.fetch_actors, fetchers.fetch_course_names)
+    def __init__(self, lines: int) -> None:
+        corpus = generate(lines, seed=SEED, learners=LEARNERS)
+        self.corpus = corpus
+        self.encoded = [to_log_line(event).encode() for event in corpus.events]
+        corpus.events = []  # only the encoded lines are needed now
+
+    def rate(self) -> float:
+        """Events/s of one pass over the lines, with cold lookup caches."""
+        from benchmarks.bench_transform import CostedFetchers
+        from oars_platform.xapi import CachedLookups, TransformConfig, transform_batch
+
+        config = TransformConfig(lms_root_url=self.corpus.lms_root_url)
+        fetchers = CostedFetchers(self.corpus)
+        lookups = CachedLookups(fetchers.fetch_actors, fetchers.fetch_course_names)
+        # As in bench_transform: the pre-built input stays alive, unlike in a replay; keep the cyclic collector off it.
+        gc.collect()
+        gc.freeze()
+        try:
             start = time.perf_counter()
-            for index in range(0, len(encoded), 5000):
-                transform_batch(encoded[index:index + 5000], config, lookups)
-            runs.append(time.perf_counter() - start)
-    finally:
-        gc.unfreeze()
-    return lines / statistics.median(runs)
+            for index in range(0, len(self.encoded), 5000):
+                transform_batch(self.encoded[index : index + 5000], config, lookups)
+            return len(self.encoded) / (time.perf_counter() - start)
+        finally:
+            gc.unfreeze()
 
 
 def run(quick: bool) -> list[Figure]:
-    """Events/s on 1 and 2 processes (ratio to the bare transform); memory at each log size (ratio to the smallest)."""
+    """Events/s of one process (ratio to the bare transform, alternating rounds); memory at each log size."""
     lines = 20_000 if quick else 200_000
-    repeats = 3
+    rounds = 3 if quick else 5
     sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
     batch = 5000
     base = Path(tempfile.mkdtemp(prefix="oars-bench-replay-"))
@@ -260,22 +238,34 @@ def run(quick: bool) -> list[Figure]:
         _run_child(base, "prepare", str(base))
         log = base / "tracking.log.gz"
         write_log(log, lines)
-        bare = bare_transform_rate(min(lines, 100_000))
-        figures = []
-        for processes in (1, 2):
-            results = [_replay(base, log, processes, batch) for _ in range(repeats)]
-            stored = {result["stored"] for result in results}
-            if len(stored) != 1 or min(stored) < lines:
-                raise AssertionError(f"expected the same >= {lines} stored statements in every run, got {stored}")
-            rate = lines / statistics.median(result["seconds"] for result in results)
-            target = f">= {TARGET_EVENTS_PER_S:,} events/s" if processes == 1 else None
-            figures.append(Figure(f"replay gzip log, {lines:,} events, {processes} process(es)", rate, "events/s",
-                                  target, ratio=rate / bare))
-            if processes == 1:
-                per_cpu = lines / statistics.median(result["cpu_seconds"] for result in results)
-                figures.append(Figure("  the same per CPU-second of the whole process (engine included)", per_cpu,
-                                      "events/s", ratio=per_cpu / bare))
-        figures.append(Figure("baseline: bare transform_batch on log lines", bare, "events/s"))
+        bare = BareTransform(min(lines, 100_000))
+        rounds_run = []
+        for _ in range(rounds):  # a bare transform, then a replay: each ratio within one round
+            rate = bare.rate()
+            rounds_run.append((rate, _replay(base, log, batch)))
+        stored = {result["stored"] for _, result in rounds_run}
+        if len(stored) != 1 or min(stored) < lines:
+            raise AssertionError(f"expected the same >= {lines} stored statements in every run, got {stored}")
+        speed = statistics.median(lines / result["seconds"] for _, result in rounds_run)
+        per_cpu = statistics.median(lines / result["cpu_seconds"] for _, result in rounds_run)
+        figures = [
+            Figure(
+                f"replay gzip log, {lines:,} events, 1 process",
+                speed,
+                "events/s",
+                f">= {TARGET_EVENTS_PER_S:,} events/s",
+                ratio=statistics.median(lines / result["seconds"] / rate for rate, result in rounds_run),
+            ),
+            Figure(
+                "  the same per CPU-second of the whole process (engine included)",
+                per_cpu,
+                "events/s",
+                ratio=statistics.median(lines / result["cpu_seconds"] / rate for rate, result in rounds_run),
+            ),
+            Figure(
+                "baseline: bare transform_batch on log lines", statistics.median(r for r, _ in rounds_run), "events/s"
+            ),
+        ]
         load.append(os.getloadavg()[0])
         figures.extend(_memory_figures(base, sizes, batch))
         load.append(os.getloadavg()[0])
@@ -287,30 +277,34 @@ def run(quick: bool) -> list[Figure]:
 
 
 def _memory_figures(base: Path, sizes: tuple[int, ...], batch: int) -> list[Figure]:
-    """Peak RSS, peak anonymous RSS, the engine's peak MemoryTracking and a worker's peak RSS at each size."""
-    measured: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    """Peak RSS, peak anonymous RSS and the engine's peak MemoryTracking at each size."""
+    measured: list[tuple[int, dict[str, Any]]] = []
     for size in sizes:
         sized = base / f"sized-{size}.log.gz"
         write_log(sized, size)
-        one = _replay(base, sized, 1, batch, memory=True)
-        two = _replay(base, sized, 2, batch)
+        measured.append((size, _replay(base, sized, batch, memory=True)))
         sized.unlink()
-        measured.append((size, one, two))
-    first = measured[0]
-    figures = [Figure("idle process, engine open and migrated: RSS", first[1]["idle_mb"], "MiB"),
-               Figure("idle process, engine open and migrated: anonymous RSS", first[1]["idle_anon_mb"], "MiB")]
+    first = measured[0][1]
+    figures = [
+        Figure("idle process, engine open and migrated: RSS", first["idle_mb"], "MiB"),
+        Figure("idle process, engine open and migrated: anonymous RSS", first["idle_anon_mb"], "MiB"),
+    ]
     rows = (
-        ("peak RSS, 1 process (engine hosted)", lambda one, two: one["rss_mb"], f"< {TARGET_PEAK_MB} MiB"),
-        ("  peak anonymous RSS (no chdb code pages)", lambda one, two: one["anon_mb"], None),
-        ("  engine's own peak MemoryTracking", lambda one, two: one["engine_mb"], None),
-        ("peak RSS of a --processes 2 worker (no engine)", lambda one, two: two["worker_mb"],
-         f"< {TARGET_PEAK_MB} MiB"),
+        ("peak RSS, 1 process (engine hosted)", "rss_mb", f"< {TARGET_PEAK_MB} MiB"),
+        ("  peak anonymous RSS (no chdb code pages)", "anon_mb", None),
+        ("  engine's own peak MemoryTracking", "engine_mb", None),
     )
-    for name, value, target in rows:
-        small = value(first[1], first[2])
-        for size, one, two in measured:
-            figures.append(Figure(f"{name}, {size:,} lines", value(one, two), "MiB", target,
-                                  ratio=value(one, two) / small if size != first[0] and small else None))
+    for name, key, target in rows:
+        for size, one in measured:
+            figures.append(
+                Figure(
+                    f"{name}, {size:,} lines",
+                    one[key],
+                    "MiB",
+                    target,
+                    ratio=one[key] / first[key] if size != sizes[0] and first[key] else None,
+                )
+            )
     return figures
 
 

@@ -20,6 +20,12 @@ from tests.commands.conftest import manage, one_error_line
 from tests.site_main import COURSE_ID
 from tests.sites import ROOT, Site
 
+EMBEDDED_REFUSAL = (
+    "--processes 2 cannot be used here: the embedded engine (chdb://) is one database inside one process, which no "
+    "other process may open, so worker processes cannot write to it; use --processes 1, or a ClickHouse server URL "
+    "for more"
+)
+
 
 @pytest.fixture
 def migrated_site(embedded_site: Site) -> Site:
@@ -34,8 +40,13 @@ def stored_statements(site: Site) -> int:
         "s = session.Session(sys.argv[1])\n"
         "print(s.query('SELECT uniqExact(event_id) FROM xapi.xapi_events_all', 'CSV').bytes().decode().strip())\n"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(site.directory / "engine")], capture_output=True,
-                            text=True, check=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(site.directory / "engine")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     return int(result.stdout.strip())
 
 
@@ -56,8 +67,13 @@ def test_a_log_in_another_encoding_is_read(migrated_site: Site, tmp_path, encodi
 
 def test_the_summary_names_reasons_with_an_example_and_what_to_do(migrated_site: Site, tmp_path) -> None:
     log = tmp_path / "tracking.log"
-    lines = [json.dumps(_event(0)).encode(), b"garbage line", json.dumps(_event(1)).encode()[:-1] + b"\xff}",
-             json.dumps(_event(2, course="course-v1:Gone+X+Y")).encode(), json.dumps(_event(3, user=9999)).encode()]
+    lines = [
+        json.dumps(_event(0)).encode(),
+        b"garbage line",
+        json.dumps(_event(1)).encode()[:-1] + b"\xff}",
+        json.dumps(_event(2, course="course-v1:Gone+X+Y")).encode(),
+        json.dumps(_event(3, user=9999)).encode(),
+    ]
     log.write_bytes(b"\n".join(lines) + b"\n")
     run = manage(migrated_site, "replay_tracking_logs", str(log), "--no-progress")
     assert run.rc == 0, run.err
@@ -77,9 +93,23 @@ def test_sigint_ends_with_a_line_count_and_exit_130(migrated_site: Site, tmp_pat
     log.write_text("".join(json.dumps(_event(index)) + "\n" for index in range(total)))
     env = {**migrated_site.env, "OARS_TEST_LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(  # small batches: about 40 ms of engine time each, so the run lasts long enough
-        [sys.executable, str(ROOT / "scripts" / "manage.py"), "lms", "--settings", "production",
-         "replay_tracking_logs", str(log), "--batch-size", "20", "--no-progress"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "manage.py"),
+            "lms",
+            "--settings",
+            "production",
+            "replay_tracking_logs",
+            str(log),
+            "--batch-size",
+            "20",
+            "--no-progress",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(12)
     assert process.poll() is None, "the replay ended before it could be interrupted"
@@ -90,13 +120,24 @@ def test_sigint_ends_with_a_line_count_and_exit_130(migrated_site: Site, tmp_pat
     assert len(line) == 1 and "Traceback" not in err, err
     read = int(next(text for text in out.splitlines() if text.startswith("Lines read: ")).split(": ")[1])
     assert 0 < read < total
-    assert line[0] == (f"CommandError: interrupted after {read} lines; rerun to resume (statements already written "
-                       "are not stored twice)")
+    assert line[0] == (
+        f"CommandError: interrupted after {read} lines; rerun to resume (statements already written "
+        "are not stored twice)"
+    )
     assert f"Statements: {read} produced, {read} written" in out  # every line counted was written, no more
     assert stored_statements(migrated_site) == read
     rerun = manage(migrated_site, "replay_tracking_logs", str(log), "--no-progress", timeout=600)
     assert rerun.rc == 0, one_error_line(rerun)
     assert stored_statements(migrated_site) == total
+
+
+def test_more_than_one_process_on_the_embedded_engine_is_one_line_and_exit_1(embedded_site: Site, tmp_path) -> None:
+    (tmp_path / "t.log").write_text(json.dumps(_event(0)) + "\n")
+
+    run = manage(embedded_site, "replay_tracking_logs", str(tmp_path / "t.log"), "--processes", "2", "--no-progress")
+
+    assert run.rc == 1
+    assert one_error_line(run) == f"CommandError: {EMBEDDED_REFUSAL}"
 
 
 def _event(index: int, *, course: str = COURSE_ID, user: int | None = None) -> dict:
@@ -107,6 +148,7 @@ def _event(index: int, *, course: str = COURSE_ID, user: int | None = None) -> d
         "event_source": "browser",
         "time": when.isoformat(),
         "context": {"user_id": user or 1 + index % 20, "course_id": course, "org_id": "edX", "path": "/event"},
-        "event": json.dumps({"id": "0b9e39477cf34507a7a48f74be381fdd", "currentTime": index, "duration": 300.0,
-                             "code": "html5"}),
+        "event": json.dumps(
+            {"id": "0b9e39477cf34507a7a48f74be381fdd", "currentTime": index, "duration": 300.0, "code": "html5"}
+        ),
     }

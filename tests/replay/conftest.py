@@ -58,8 +58,12 @@ def run_replay(*args: Any, fails: bool = False) -> dict[str, Any]:
             raise
         error = str(exc)
     assert error or not fails, "the command was expected to fail"
-    text = out.getvalue()
-    summary: dict[str, Any] = {"skipped": {}, "rejected": {}, "output": text, "errors": err.getvalue() + error}
+    return {**parse_summary(out.getvalue()), "errors": err.getvalue() + error}
+
+
+def parse_summary(text: str) -> dict[str, Any]:
+    """The command's summary (its stdout) as numbers; see :func:`run_replay`."""
+    summary: dict[str, Any] = {"skipped": {}, "rejected": {}, "output": text}
     section = None
     for line in text.splitlines():
         if line.startswith("Lines read: "):

@@ -1,71 +1,187 @@
-"""Several processes: who transforms and who writes, for the embedded engine and for a server."""
+"""``--processes``: a pool over a ClickHouse server stores what one process stores; the embedded engine refuses it.
+
+The pool runs against the suite's real clickhouse-server (Debian's 18.16, older than our 24.8 floor), in the
+three tables the replay writes, created in types 18.16 has (``COMPATIBLE_SCHEMA``, as the worker tests do): the
+schema itself is tested on the embedded engine. The command runs as an operator runs it, in a process of its own,
+with a stand-in LMS whose users and course its workers look up for themselves.
+"""
 
 from __future__ import annotations
 
-import os
+import gzip
+import json
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
-from benchmarks.corpus import to_log_line, write_tracking_log
-from oars_platform.conf import get_config
-from oars_platform.ingest import lookups
-from oars_platform.replay import (
-    SEND_BACK,
-    VALIDATE,
-    WRITE,
-    ChunkProcessor,
-    ReplayOptions,
-    _Writer,
-    replay,
-    worker_mode,
-)
-from tests.replay.conftest import stored
+import pytest
+from clickhouse_driver import Client
 
+from benchmarks.corpus import write_tracking_log
+from tests.commands.conftest import manage
+from tests.commands.test_replay_files import EMBEDDED_REFUSAL, _event
+from tests.pipeline.test_worker import COMPATIBLE_SCHEMA
+from tests.replay.conftest import counts, parse_summary, quarantined, run_replay
+from tests.sites import ROOT, Site, wait_until
 
-def test_with_the_embedded_engine_workers_transform_and_only_the_parent_writes(
-    clickhouse, corpus_world, tmp_path
-) -> None:
-    write_tracking_log(tmp_path / "t.log.gz", corpus_world.events)
-
-    summary = replay([str(tmp_path / "t.log.gz")], get_config(), ReplayOptions(batch_size=50, processes=2))
-
-    assert summary.writers == {os.getpid()}
-    # worker processes transformed every chunk (how many each took depends on start-up timing)
-    assert summary.transformers and os.getpid() not in summary.transformers
-    assert len(summary.transformers) <= 2
-    assert summary.written == summary.statements == len(stored(clickhouse))
+SUMMARY_KEYS = ("lines", "events", "transformed", "statements", "written", "skipped", "rejected")
 
 
-def test_with_one_process_this_process_transforms_and_writes(clickhouse, corpus_world, tmp_path) -> None:
-    write_tracking_log(tmp_path / "t.log", corpus_world.events[:100])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["write", "dry-run"])
+def test_the_embedded_engine_refuses_more_than_one_process(clickhouse, corpus_world, tmp_path, dry_run) -> None:
+    write_tracking_log(tmp_path / "t.log", corpus_world.events[:50])
 
-    summary = replay([str(tmp_path / "t.log")], get_config(), ReplayOptions(batch_size=30))
+    summary = run_replay(tmp_path / "t.log", "--processes", "2", *(["--dry-run"] if dry_run else []), fails=True)
 
-    assert summary.writers == summary.transformers == {os.getpid()}
-    assert summary.written == len(stored(clickhouse))
-
-
-def test_batches_that_queue_up_during_an_insert_go_in_as_one_insert(clickhouse, corpus_world) -> None:
-    lines = [to_log_line(event).encode() for event in corpus_world.events[:300]]
-    processor = ChunkProcessor(get_config(), lookups(), SEND_BACK, "replay:test")
-    outcomes = [processor.process(lines[start:start + 100]) for start in range(0, 300, 100)]
-    assert all(outcome.statements for outcome in outcomes)
-    writer = _Writer(get_config(), "replay:test")
-
-    with clickhouse.client._lock:  # the first insert waits while the other two batches queue up behind it
-        for index, outcome in enumerate(outcomes):
-            writer.put(outcome, index)
-    written = writer.close()
-
-    assert [token for _, token in written] == [0, 1, 2]  # in order
-    # two of the three went in as one insert, counted on the later one of the pair
-    assert sorted(outcome.written == 0 for outcome in outcomes) == [False, False, True]
-    total = sum(outcome.statements for outcome in outcomes)
-    assert sum(outcome.written for outcome in outcomes) == total == len(stored(clickhouse))
-    assert all(outcome.result is None and outcome.written_by == os.getpid() for outcome in outcomes)
+    assert summary["errors"] == EMBEDDED_REFUSAL
+    assert summary["output"] == ""  # refused before reading: no summary
+    assert clickhouse.count("xapi.xapi_events_all") == 0
+    assert counts(clickhouse) == {} and quarantined(clickhouse) == []
 
 
-def test_workers_write_themselves_only_to_a_server() -> None:
-    assert worker_mode("chdb:///var/lib/oars", dry_run=False) == SEND_BACK
-    assert worker_mode("clickhouse://oars:secret@ch.example.org:9000/", dry_run=False) == WRITE
-    assert worker_mode("clickhouses://ch.example.org/", dry_run=False) == WRITE
-    assert worker_mode("chdb:///var/lib/oars", dry_run=True) == VALIDATE
-    assert worker_mode("clickhouse://ch.example.org/", dry_run=True) == VALIDATE
+class ServerDatabases:
+    """One set of the replay's three tables on the server, and what a replay left in them."""
+
+    def __init__(self, admin: Client) -> None:
+        suffix = uuid.uuid4().hex[:8]
+        self.admin = admin
+        self.xapi, self.oars = f"xapi_{suffix}", f"oars_{suffix}"
+        for sql in COMPATIBLE_SCHEMA:
+            admin.execute(sql.format(xapi=self.xapi, oars=self.oars))
+
+    def settings(self) -> dict[str, str]:
+        return {"OARS_XAPI_DATABASE": self.xapi, "OARS_DATABASE": self.oars}
+
+    def stored(self) -> dict[str, str]:
+        """Statement id -> JSON text, as reports read them (FINAL)."""
+        rows = self.admin.execute(f"SELECT toString(event_id), event FROM {self.xapi}.xapi_events_all FINAL")
+        return dict(rows)
+
+    def quarantined(self) -> list[tuple[str, str]]:
+        return sorted(self.admin.execute(f"SELECT reason, event_name FROM {self.oars}.quarantine"))
+
+    def ledger(self) -> dict[tuple[str, str], int]:
+        """Distinct ids per (event name, outcome): the figures operators read."""
+        rows = self.admin.execute(
+            f"SELECT event_name, outcome, uniqExact(id) FROM {self.oars}.ingest_ledger GROUP BY event_name, outcome"
+        )
+        return {(name, outcome): int(n) for name, outcome, n in rows}
+
+    def drop(self) -> None:
+        for database in (self.xapi, self.oars):
+            self.admin.execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+@pytest.fixture
+def server_site(clickhouse_server) -> Iterator[tuple[Site, Client]]:
+    """A stand-in LMS (users learner1..20, the demo course) whose ClickHouse is the real server."""
+    admin = Client("127.0.0.1", port=clickhouse_server.port)
+    site = Site(clickhouse_server.url)
+    site.run("setup")
+    yield site, admin
+    site.purge()
+
+
+def _logs(directory: Path) -> int:
+    """Two logs (plain and gzip) with good events, broken lines, unknown users and courses; returns the good ones."""
+    good = []
+    for index in range(240):
+        event = _event(index)
+        if index % 3 == 1:
+            event["name"] = event["event_type"] = "pause_video"
+        good.append(json.dumps(event))
+    bad = [
+        "",
+        "garbage line",
+        json.dumps({"name": "edx.not.ours", "time": "2025-03-01T12:00:00+00:00"}),
+        json.dumps(_event(1000, user=9999)),
+        json.dumps(_event(1001, course="course-v1:Gone+X+Y")),
+        json.dumps(_event(1002, user=9998)),
+    ]
+    (directory / "a.log").write_text("\n".join(good[:100] + bad[:3] + good[100:120]) + "\n")
+    with gzip.open(directory / "b.log.gz", "wt") as handle:
+        handle.write("\n".join(good[120:] + bad[3:]) + "\n")
+    return len(good)
+
+
+@pytest.mark.native
+def test_a_pool_over_a_server_stores_and_counts_what_one_process_does(server_site, tmp_path) -> None:
+    site, admin = server_site
+    good = _logs(tmp_path)
+    serial, pool, dry = ServerDatabases(admin), ServerDatabases(admin), ServerDatabases(admin)
+    try:
+        summaries = []
+        for databases, extra in ((serial, ()), (pool, ("--processes", "2")), (dry, ("--processes", "2", "--dry-run"))):
+            config = site.variant(databases.xapi, **databases.settings())
+            run = manage(
+                site,
+                "replay_tracking_logs",
+                str(tmp_path),
+                "--batch-size",
+                "37",
+                "--no-progress",
+                *extra,
+                config_path=config,
+                timeout=300,
+            )
+            assert run.rc == 0, run.err
+            summaries.append(parse_summary(run.out))
+
+        one, two, dry_two = summaries
+        assert one["lines"] == good + 6 and one["transformed"] == good
+        assert one["skipped"] == {"blank": 1, "not_json": 1, "not_transformed": 1}
+        assert one["rejected"] == {"unknown_course": 1, "unknown_user": 2}
+        assert len(serial.stored()) == one["statements"] == one["written"] >= good
+        assert {reason for reason, _ in serial.quarantined()} == {"unknown_course", "unknown_user"}
+        # the pool: the same statements, quarantine, ledger and summary
+        assert pool.stored() == serial.stored()
+        assert pool.quarantined() == serial.quarantined()
+        assert pool.ledger() == serial.ledger()
+        for key in SUMMARY_KEYS:
+            assert two[key] == one[key], key
+        # a dry run on the pool: the same counts, nothing written
+        assert dry.stored() == {} and dry.quarantined() == [] and dry.ledger() == {}
+        assert dry_two["written"] == 0 and dry_two["invalid"] == 0
+        for key in ("lines", "events", "transformed", "statements", "skipped", "rejected"):
+            assert dry_two[key] == one[key], key
+    finally:
+        for databases in (serial, pool, dry):
+            databases.drop()
+
+
+@pytest.mark.native
+def test_sigint_on_a_pool_counts_exactly_what_the_workers_wrote(server_site, tmp_path) -> None:
+    site, admin = server_site
+    databases = ServerDatabases(admin)
+    total = 20_000
+    log = tmp_path / "tracking.log"
+    log.write_text("".join(json.dumps(_event(index)) + "\n" for index in range(total)))
+    config = site.variant(databases.xapi, **databases.settings())
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "manage.py"), "lms", "--settings", "production",
+         "replay_tracking_logs", str(log), "--batch-size", "20", "--processes", "2", "--no-progress"],
+        env={**site.env_for(config), "OARS_TEST_LOG_LEVEL": "WARNING"}, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: len(databases.stored()) > 0, timeout=120, interval=0.2, what="the first batches")
+        assert process.poll() is None, "the replay ended before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 130, err
+        read = parse_summary(out)["lines"]
+        assert 0 < read < total
+        assert [line for line in err.splitlines() if line.strip()] == [
+            f"CommandError: interrupted after {read} lines; rerun to resume (statements already written are not "
+            "stored twice)"
+        ]
+        assert f"Statements: {read} produced, {read} written" in out  # every chunk under way finished and counted
+        assert len(databases.stored()) == read
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        databases.drop()

@@ -66,14 +66,19 @@ def _mixed_log(corpus_world, path: Path) -> dict:
         "",
         "   ",
         "not json at all",
-        SYSLOG + "{\"name\": \"play_video\", \"context\": {",  # truncated write
+        SYSLOG + '{"name": "play_video", "context": {',  # truncated write
         to_log_line(events[1])[:200],  # cut mid-line
         "[1, 2, 3]",
         json.dumps({"event_type": "play_video", "time": "2024-03-04T08:00:00+00:00"}),  # very old: no name
         json.dumps({"name": "", "event_type": "x"}),
         json.dumps({"name": "edx.video.bumper.loaded.not.ours", "timestamp": "2024-03-04T08:00:00+00:00", "data": {}}),
-        json.dumps({"name": "/courses/course-v1:edX+DemoX+Demo_Course/courseware/", "event": "{}",
-                    "time": "2024-03-04T08:00:00+00:00"}),  # page view: off by default
+        json.dumps(
+            {
+                "name": "/courses/course-v1:edX+DemoX+Demo_Course/courseware/",
+                "event": "{}",
+                "time": "2024-03-04T08:00:00+00:00",
+            }
+        ),  # page view: off by default
         to_log_line(unknown_user, SYSLOG),
     ]
     path.write_text("\n".join(lines[:20] + broken + lines[20:]) + "\n")
@@ -105,7 +110,7 @@ def test_the_reference_tracking_log(clickhouse, fixture_world, shared_dir) -> No
     log = shared_dir / "fixtures" / "erb" / "tracking.log"
     good = []
     for line in log.read_text().splitlines():
-        body = line[line.index("{"):]
+        body = line[line.index("{") :]
         try:
             good.append(json.loads(body))
         except json.JSONDecodeError:
@@ -134,26 +139,6 @@ def test_a_second_replay_changes_nothing_reports_see(clickhouse, corpus_world, t
         assert second[key] == first[key], key
 
 
-def test_two_processes_store_exactly_what_one_process_stores(clickhouse, corpus_world, tmp_path) -> None:
-    expected = _mixed_log(corpus_world, tmp_path / "mixed.log")
-    write_tracking_log(tmp_path / "more.log.gz", corpus_world.events[40:])
-    one = run_replay(tmp_path, "--batch-size", "37")
-    one_stored = stored(clickhouse)
-    one_quarantine = quarantined(clickhouse)
-    for table in ("xapi_events_all",):
-        clickhouse.client.execute(f"TRUNCATE TABLE `{clickhouse.databases.xapi}`.{table}")
-    for table in ("quarantine", "ingest_ledger"):
-        clickhouse.client.execute(f"TRUNCATE TABLE `{clickhouse.databases.oars}`.{table}")
-
-    two = run_replay(tmp_path, "--batch-size", "37", "--processes", "2")
-
-    assert stored(clickhouse) == one_stored
-    assert quarantined(clickhouse) == one_quarantine
-    assert set(one_stored) >= expected["ids"]
-    for key in ("lines", "events", "transformed", "statements", "written", "skipped", "rejected"):
-        assert two[key] == one[key], key
-
-
 def test_dry_run_writes_nothing_and_reports_the_same_transform_counts(clickhouse, corpus_world, tmp_path) -> None:
     _mixed_log(corpus_world, tmp_path / "mixed.log")
 
@@ -161,14 +146,12 @@ def test_dry_run_writes_nothing_and_reports_the_same_transform_counts(clickhouse
     assert clickhouse.count("xapi.xapi_events_all") == 0
     assert clickhouse.count("oars.quarantine") == 0
     assert clickhouse.count("oars.ingest_ledger") == 0
-    dry_two = run_replay(tmp_path / "mixed.log", "--dry-run", "--processes", "2")
-    assert clickhouse.count("xapi.xapi_events_all") == 0
 
     real = run_replay(tmp_path / "mixed.log")
     for key in ("lines", "events", "transformed", "statements", "skipped", "rejected"):
-        assert dry[key] == real[key] == dry_two[key], key
+        assert dry[key] == real[key], key
     assert dry["written"] == 0 and real["written"] == real["statements"]
-    assert dry["invalid"] == dry_two["invalid"] == 0
+    assert dry["invalid"] == 0
 
 
 def test_limit_counts_lines_over_all_files(clickhouse, corpus_world, tmp_path) -> None:
