@@ -31,7 +31,7 @@ from oars_platform.clickhouse.writer import insert_idempotent, insert_isolating
 from oars_platform.conf import OarsConfig, get_config
 from oars_platform.connection import get_client
 from oars_platform.privacy import scrub_raw, scrub_text
-from oars_platform.xapi import BatchResult, CachedLookups, Lookups, Reason, TransformConfig, transform_batch
+from oars_platform.xapi import BatchResult, CachedLookups, Reason, TransformConfig, transform_batch
 
 RAW_COLUMNS = ("event_id", "emission_time", "event")
 QUARANTINE_COLUMNS = (
@@ -128,12 +128,9 @@ def reset_lookups() -> None:
         _lookups = None
 
 
-def transform(events: Sequence[Any], lookups_: Lookups | None = None) -> BatchResult:
-    """Transform a batch with the configured settings and lookups (no ClickHouse).
-
-    ``lookups_`` replaces the process-wide caches: replay workers resolve users through their parent process.
-    """
-    return transform_batch(events, transform_config(get_config()), lookups_ or lookups())
+def transform(events: Sequence[Any]) -> BatchResult:
+    """Transform a batch with the configured settings and the process's lookup caches (no ClickHouse)."""
+    return transform_batch(events, transform_config(get_config()), lookups())
 
 
 def ingest(events: Sequence[Any], source: str, client: ClickHouseClient | None = None) -> IngestReport:
@@ -143,11 +140,10 @@ def ingest(events: Sequence[Any], source: str, client: ClickHouseClient | None =
 
 def write_result(result: BatchResult, source: str, client: ClickHouseClient | None = None, *, events: int,
                  config: OarsConfig | None = None) -> IngestReport:
-    """The write half of :func:`ingest`, for a batch transformed elsewhere (a replay worker process).
+    """The write half of :func:`ingest`, for a batch the caller transformed itself (the tracking-log replay).
 
-    Only ``id``, ``emission_time``, ``event_name`` and ``json`` of each statement are read, so a caller may ship
-    statements between processes without their ``statement`` dicts. ``config`` defaults to the settings; a worker
-    process without Django passes its parent's.
+    Only ``id``, ``emission_time``, ``event_name`` and ``json`` of each statement are read. ``config`` defaults to
+    the settings (a replay passes the configuration it was started with).
     """
     config = config or get_config()
     client = client or get_client()
