@@ -15,9 +15,9 @@ from collections import Counter
 from typing import Any
 
 import orjson
-from edx_django_utils import monitoring
 
 from oars_platform.conf import get_config
+from oars_platform.monitoring import count_tracking_outcome
 from oars_platform.xapi import takes_event
 from oars_platform.xapi.inputs import raw_text
 
@@ -61,18 +61,6 @@ def encode_event(event: dict[str, Any], max_bytes: int = 0) -> str:
     return text[: max_bytes + 1] if max_bytes and len(text) > max_bytes else text
 
 
-def count_outcome(outcome: str) -> None:
-    """Count what became of a tracking event as a custom attribute of the current request (``oars_tracking_<outcome>``).
-
-    The platform's monitoring middleware reports the request's sums to its telemetry backends (New Relic, Datadog,
-    OpenTelemetry): a request whose events were spooled or dropped shows up there, not only in a log line.
-    """
-    try:
-        monitoring.accumulate(f"oars_tracking_{outcome}", 1)
-    except Exception as exc:  # monitoring must never fail the request either
-        log.debug("oars: could not count a tracking outcome (%s)", type(exc).__name__)
-
-
 def _unencodable(event: Any) -> str:
     """Text for an event orjson refused: its ``repr`` (never JSON, so the worker quarantines it)."""
     try:
@@ -107,7 +95,7 @@ class OarsTrackingBackend:
             outcome = "failed"
             log.error("oars: could not enqueue a tracking event (%s)", type(exc).__name__)
         self.stats[outcome] += 1
-        count_outcome(outcome)
+        count_tracking_outcome(outcome)
 
 
 def _deliver_orphans() -> None:

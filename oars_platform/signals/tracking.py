@@ -14,8 +14,9 @@ SOURCE = "event_bus"
 
 def on_tracking_event_emitted(sender: Any = None, tracking_log: Any = None, **kwargs: Any) -> None:
     """Enqueue the event carried by the signal, in the same shape as the live path; never raise."""
+    from oars_platform.monitoring import count_tracking_outcome
     from oars_platform.tasks.tracking import enqueue_event
-    from oars_platform.tracking import count_outcome, encode_event, event_filter
+    from oars_platform.tracking import encode_event, event_filter
     from oars_platform.xapi import Rejection, from_tracking_signal
 
     try:
@@ -27,7 +28,7 @@ def on_tracking_event_emitted(sender: Any = None, tracking_log: Any = None, **kw
         # A payload that is not JSON still travels: the worker's transform rejects it again and quarantines it.
         max_bytes = get_config().max_event_bytes
         raw = event.raw[: max_bytes + 1] if isinstance(event, Rejection) else encode_event(event, max_bytes)
-        count_outcome(enqueue_event(raw, SOURCE))
+        count_tracking_outcome(enqueue_event(raw, SOURCE))
     except Exception as exc:  # a receiver error would be logged by openedx-events; we keep it quiet and counted
-        count_outcome("failed")
+        count_tracking_outcome("failed")
         log.error("oars: could not enqueue a TRACKING_EVENT_EMITTED event (%s)", type(exc).__name__)

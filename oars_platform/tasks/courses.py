@@ -27,9 +27,11 @@ from typing import Any
 
 from celery import shared_task
 from django.core.cache import caches
+from edx_django_utils.monitoring import set_code_owner_attribute
 
 from oars_platform.conf import get_config
 from oars_platform.models import DeadLetter
+from oars_platform.monitoring import set_task_attributes
 from oars_platform.tasks.base import OarsTask, enqueue_on_commit
 
 log = logging.getLogger(__name__)
@@ -115,8 +117,16 @@ def _course_key(args: Any, kwargs: Any) -> str:
 
 
 @shared_task(base=CourseDumpTask, bind=True, name="oars_platform.dump_course")
+@set_code_owner_attribute
 def dump_course_task(self: CourseDumpTask, course_key: str, publish_number: int | None = None) -> dict[str, Any]:
     """Dump the course and its CCXs from the modulestore, unless a newer dump already covered this publish."""
+    result = _dump_unless_covered(course_key, publish_number)
+    set_task_attributes("oars_course_dump", {"course_key": course_key, "courses": len(result.get("dumped", ())),
+                                             "skipped": result.get("skipped", "")})
+    return result
+
+
+def _dump_unless_covered(course_key: str, publish_number: int | None) -> dict[str, Any]:
     from oars_platform.platform.modulestore import ModulestoreSource
     from oars_platform.sources.course_dump import CourseNotFound, dump_course
 
@@ -133,6 +143,7 @@ def dump_course_task(self: CourseDumpTask, course_key: str, publish_number: int 
 
 
 @shared_task(base=CourseDeletionTask, bind=True, name="oars_platform.mark_course_deleted")
+@set_code_owner_attribute
 def mark_course_deleted_task(self: CourseDeletionTask, course_key: str) -> None:
     """Write the ledger row that takes a deleted course out of the current views."""
     from oars_platform.sources.course_dump import mark_deleted

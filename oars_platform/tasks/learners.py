@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from celery import shared_task
+from edx_django_utils.monitoring import set_code_owner_attribute
 
 from oars_platform.models import DeadLetter
 from oars_platform.tasks.base import OarsTask
@@ -52,6 +53,7 @@ class PlatformRowsTask(LearnerSyncTask):
 
 
 @shared_task(base=LearnerSyncTask, name="oars_platform.sync_learner_state")
+@set_code_owner_attribute
 def sync_learner_state(
     sinks: list[str], user_id: int, course_key: str | None, values: dict[str, Any] | None = None
 ) -> dict[str, int]:
@@ -62,6 +64,7 @@ def sync_learner_state(
 
 
 @shared_task(base=PlatformRowsTask, name="oars_platform.sync_platform_rows")
+@set_code_owner_attribute
 def sync_platform_rows(sink: str, ids: list[int]) -> int:
     """Write the current state of these rows of a platform table (after a save of a tag, taxonomy or object tag)."""
     from oars_platform.sinks.live import sync_rows

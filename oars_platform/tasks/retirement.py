@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from edx_django_utils.monitoring import set_code_owner_attribute
 
 from oars_platform.models import DeadLetter
 from oars_platform.retirement import RetirementIncomplete
@@ -32,6 +33,7 @@ class RetirementTask(OarsTask):
 
 
 @shared_task(base=RetirementTask, name="oars_platform.retire_user")
+@set_code_owner_attribute
 def retire_user(user_id: int) -> dict[str, int]:
     """Delete the user's personal data from ClickHouse; returns the rows removed per table."""
     from oars_platform.retirement import retire_users

@@ -24,11 +24,13 @@ from typing import Any
 import redis
 from celery import shared_task
 from celery.signals import worker_ready
+from edx_django_utils.monitoring import set_code_owner_attribute
 
 from oars_platform.breaker import CircuitBreaker
 from oars_platform.buffer import EventBuffer, get_buffer, get_request_buffer
 from oars_platform.conf import get_config
 from oars_platform.drain import DRAIN_TASK_NAME, DrainReport, drain
+from oars_platform.monitoring import set_task_attributes
 from oars_platform.tasks.base import send_options
 
 log = logging.getLogger(__name__)
@@ -104,8 +106,19 @@ def schedule_drain(countdown: float, claim_idle: float | None = None, retry: boo
 
 
 @shared_task(name=DRAIN_TASK_NAME, ignore_result=True)
+@set_code_owner_attribute
 def drain_tracking_buffer(claim_idle: float | None = None) -> dict[str, Any]:
-    """Drain the buffer (:func:`oars_platform.drain.drain`) and schedule the next drain it asks for."""
+    """Drain the buffer (:func:`oars_platform.drain.drain`) and schedule the next drain it asks for.
+
+    What the drain did is set as monitoring attributes (``oars_drain_events``, ``oars_drain_statements``,
+    ``oars_drain_failed``...).
+    """
+    report = _drain_and_reschedule(claim_idle)
+    set_task_attributes("oars_drain", report)
+    return report
+
+
+def _drain_and_reschedule(claim_idle: float | None) -> dict[str, Any]:
     try:
         report = drain(get_buffer(), claim_idle=claim_idle)
     except redis.RedisError as exc:
