@@ -145,7 +145,7 @@ def _measure(count: int, repeats: int) -> list[Figure]:
         summaries.append(summary)
 
     backfill_seconds = _timed(backfill_once, repeats)
-    page = fetch_page("course_enrollment", 0, count)
+    page = fetch_page(sink.source, 0, count)
     columns = sink.build(page, Stamp.now())
     rows = list(zip(*columns.values(), strict=True))
     client = get_client()
