@@ -65,7 +65,7 @@ def _single(repeats: int) -> dict[str, Any]:
     from standin.courses import CourseSpec, build_course
 
     from oars_platform.platform.modulestore import ModulestoreSource
-    from oars_platform.sources.course_dump import dump_course, write_snapshot
+    from oars_platform.sinks.courses import dump_course, write_snapshot
     from oars_platform.sources.course_rows import course_rows
 
     spec = CourseSpec(sections=19, subsections_per_section=5, units_per_subsection=4, components_per_unit=4)

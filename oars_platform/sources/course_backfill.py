@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 from oars_platform.clickhouse import ClickHouseClient, ClickHouseError
 from oars_platform.conf import get_config
 from oars_platform.privacy import scrub_text
-from oars_platform.sources.course_dump import (
+from oars_platform.sinks.courses import DumpedCourse, LastDump, last_dumps, write_snapshots
+from oars_platform.sources.course_structure import (
+    CourseListing,
     CourseNotFound,
-    DumpedCourse,
-    LastDump,
-    last_dumps,
+    CourseSnapshot,
+    CourseSource,
     read_course,
-    write_snapshots,
 )
-from oars_platform.sources.course_structure import CourseListing, CourseSnapshot, CourseSource
 
 
 @dataclass(frozen=True)

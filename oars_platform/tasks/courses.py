@@ -105,7 +105,8 @@ class CourseDumpTask(OarsTask):
 def dump_course_task(self: CourseDumpTask, course_key: str, publish_number: int | None = None) -> dict[str, Any]:
     """Dump the course and its CCXs from the modulestore, unless a newer dump already covered this publish."""
     from oars_platform.platform.modulestore import ModulestoreSource
-    from oars_platform.sources.course_dump import CourseNotFound, dump_course
+    from oars_platform.sinks.courses import dump_course
+    from oars_platform.sources.course_structure import CourseNotFound
 
     if already_covered(course_key, publish_number):
         return {"course_key": course_key, "skipped": "covered by a newer dump"}
@@ -122,6 +123,6 @@ def dump_course_task(self: CourseDumpTask, course_key: str, publish_number: int 
 @shared_task(base=CourseDumpTask, bind=True, name="oars_platform.mark_course_deleted")
 def mark_course_deleted_task(self: CourseDumpTask, course_key: str) -> None:
     """Write the ledger row that takes a deleted course out of the current views."""
-    from oars_platform.sources.course_dump import mark_deleted
+    from oars_platform.sinks.courses import mark_deleted
 
     mark_deleted(course_key)

@@ -13,12 +13,12 @@ from django.core.management import CommandError, call_command
 from standin.courses import CourseSpec, build_course
 from xmodule.modulestore import ModuleStoreEnum
 
-from oars_platform.clickhouse.sql import qualified
 from oars_platform.conf import get_config
 from oars_platform.connection import get_client
 from oars_platform.platform.modulestore import ModulestoreSource
 from oars_platform.sources.course_backfill import BackfillOptions, plan_backfill, run_backfill
-from oars_platform.sources.course_rows import BLOCK_DUMP_COLUMNS, course_rows
+from oars_platform.sinks.courses import BLOCK_DUMPS, insert_rows
+from oars_platform.sources.course_rows import course_rows
 from oars_platform.sources.olx_generate import OlxSpec, generate_olx, write_tarball
 
 pytestmark = pytest.mark.django_db
@@ -103,9 +103,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(courses, reader) -> None:
     # The third course was being written when the process died: blocks in, ledger row not.
     snapshot = source.read(plan.to_dump[2])
     partial = course_rows(snapshot, uuid.uuid4(), dt.datetime.now(dt.UTC))
-    get_client().insert(
-        qualified(get_config().databases.oars, "course_block_dumps"), BLOCK_DUMP_COLUMNS, partial.block_dumps
-    )
+    insert_rows(get_client(), get_config().databases, BLOCK_DUMPS, partial.block_dumps)
     assert reader.current(plan.to_dump[2]) == []  # uncommitted: invisible
 
     out, _ = dump()
@@ -113,7 +111,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(courses, reader) -> None:
     # Reports see only the committed dump; the abandoned partial generation was read earlier, so it is pruned.
     assert [reader.dumps(key) for key in plan.to_dump] == [1, 1, 1, 1]
     assert len(reader.current(plan.to_dump[2])) == len(snapshot.blocks)
-    assert reader.course(plan.to_dump[2])["dump_id"] != partial.ledger[2]
+    assert reader.course(plan.to_dump[2])["dump_id"] != partial.ledger["dump_id"]
     assert reader.generations(plan.to_dump[2]) == [reader.course(plan.to_dump[2])["dump_id"]]
 
 

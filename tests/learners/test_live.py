@@ -11,7 +11,7 @@ from openedx_events.learning.signals import COURSE_ENROLLMENT_CHANGED, COURSE_PA
 from standin import factories
 from standin.events import user_data
 
-from oars_platform.sinks.queries import (
+from tests.learners.state import (
     CERTIFICATE_STATUSES,
     COHORTS,
     CURRENT_ENROLLEES,

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from opaque_keys.edx.keys import UsageKey
 from standin import factories
 
-from oars_platform.sinks.queries import PASSING_LEARNERS
+from tests.learners.state import PASSING_LEARNERS
 
 pytestmark = pytest.mark.django_db
 
