@@ -16,8 +16,8 @@ from xmodule.modulestore import ModuleStoreEnum
 from oars_platform.conf import get_config
 from oars_platform.connection import get_client
 from oars_platform.platform.modulestore import ModulestoreSource
-from oars_platform.sources.course_backfill import BackfillOptions, plan_backfill, run_backfill
 from oars_platform.sinks.courses import BLOCK_DUMPS, insert_rows
+from oars_platform.sources.course_backfill import BackfillOptions, plan_backfill, run_backfill
 from oars_platform.sources.course_rows import course_rows
 from oars_platform.sources.olx_generate import OlxSpec, generate_olx, write_tarball
 
