@@ -116,11 +116,18 @@ class CourseBackfill:
     derived: list[str] = field(default_factory=list)
     blocks: int = 0
 
-    def plan(self) -> BackfillSummary:
-        """Plan with one ClickHouse query."""
+    def _plan(self) -> CoursePlan:
         if self.course_plan is None:
             self.course_plan = plan_courses(self.source, self.options, self.client)
-        plan = self.course_plan
+        return self.course_plan
+
+    def planned(self) -> list[str]:
+        """The courses to dump, in order (planned on first use)."""
+        return list(self._plan().to_dump)
+
+    def plan(self) -> BackfillSummary:
+        """Plan with one ClickHouse query."""
+        plan = self._plan()
         started = (self.started or dt.datetime.now(dt.UTC)).isoformat()
         text = f"{len(plan.to_dump)} course(s) to dump, {len(plan.skipped)} skipped; started {started}"
         if self.options.force:
@@ -129,12 +136,11 @@ class CourseBackfill:
 
     def work(self, summary: BackfillSummary, advance: Advance) -> None:
         """Read, group, write; every planned course ends dumped or failed."""
-        assert self.course_plan is not None, "plan() first"
         size = self.options.batch_size or get_config().course_dump_batch_size
         failed: dict[str, str] = {}
         pending: list[tuple[str, list[CourseSnapshot]]] = []
 
-        def done(key: str) -> None:
+        def done() -> None:
             summary.done += 1
             advance(1)
             if self.options.sleep_seconds > 0:
@@ -142,17 +148,17 @@ class CourseBackfill:
 
         def flush() -> None:
             self._write(pending, size, failed)
-            for key, _ in pending:
-                done(key)
+            for _ in pending:
+                done()
             pending.clear()
 
         try:
-            for key in self.course_plan.to_dump:
+            for key in self._plan().to_dump:
                 try:
                     pending.append((key, read_course(self.source, key)))
                 except Exception as exc:  # a course that cannot be read must not stop the backfill
                     failed[key] = str(exc) if isinstance(exc, CourseNotFound) else failure_reason(exc)
-                    done(key)
+                    done()
                     continue
                 if sum(len(snapshot.blocks) for _, snapshots in pending for snapshot in snapshots) >= size:
                     flush()
@@ -185,14 +191,14 @@ class CourseBackfill:
         self.blocks += sum(course.blocks for course in dumped)
 
     def _tally(self, summary: BackfillSummary, failed: dict[str, str]) -> None:
-        assert self.course_plan is not None
+        plan = self._plan()
         summary.failed = list(failed.items())
         summary.stopped_at = f"{summary.done} of {summary.total} course(s)"
         reasons: dict[str, int] = {}
-        for reason in self.course_plan.skipped.values():
+        for reason in plan.skipped.values():
             reasons[reason] = reasons.get(reason, 0) + 1
         skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items())) or "none"
         summary.counts = (
             f"dumped {len(self.dumped)} course(s) ({len(self.derived)} CCX, {self.blocks} blocks), "
-            f"skipped {len(self.course_plan.skipped)} ({skipped}), failed {len(failed)}"
+            f"skipped {len(plan.skipped)} ({skipped}), failed {len(failed)}"
         )

@@ -102,10 +102,7 @@ class Table:
 
     def tuples(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         """Rows built as dicts keyed by column name → tuples in insert order (a missing or extra key is an error)."""
-        getter, width = self._getter, len(self.names)
-        out = []
-        for row in rows:
-            if len(row) != width:
-                raise ValueError(f"{self.name} row has columns {sorted(row)}, declared {self.names}")
-            out.append(getter(row))
-        return out
+        rows = rows if isinstance(rows, list) else list(rows)
+        if rows and set(map(len, rows)) != {len(self.names)}:  # with itemgetter's KeyError: exactly the columns
+            raise ValueError(f"{self.name} rows do not have the declared columns {self.names}")
+        return list(map(self._getter, rows))

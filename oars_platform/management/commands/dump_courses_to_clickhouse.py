@@ -111,8 +111,7 @@ class Command(OarsCommand):
         if options["via_celery"]:
             summary = job.plan()
             self.stdout.write(f"{summary.name}: {summary.plan}")
-            assert job.course_plan is not None
-            self._queue(job.course_plan.to_dump)
+            self._queue(job.planned())
             return
         run_and_report(self, job, no_progress=options["no_progress"])
 
