@@ -165,22 +165,24 @@ def write_snapshots(
     databases = databases or config.databases
     size = batch_size or config.course_dump_batch_size
     dumped_at = dt.datetime.now(dt.UTC)
-    all_rows = [course_rows(snapshot, uuid.uuid4(), dumped_at) for snapshot in snapshots]
-    if not all_rows:
+    if not snapshots:
         return []
-    insert_rows(client, databases, COURSE_OVERVIEWS, [rows.overview for rows in all_rows])
-    sink_blocks = [row for rows in all_rows for row in rows.sink_blocks]
+    overviews, sink_blocks, block_dumps, ledgers, dumped = [], [], [], [], []
+    for snapshot in snapshots:  # each course's dict rows become insert tuples at once: memory stays per course
+        rows = course_rows(snapshot, uuid.uuid4(), dumped_at)
+        overviews.append(rows.overview)
+        sink_blocks += COURSE_BLOCKS.tuples(rows.sink_blocks)
+        block_dumps += BLOCK_DUMPS.tuples(rows.block_dumps)
+        ledgers.append(rows.ledger)
+        dumped.append(DumpedCourse(snapshot.course_key, rows.ledger["dump_id"], len(rows.block_dumps)))
+    insert_rows(client, databases, COURSE_OVERVIEWS, overviews)
     for batch in batched(sink_blocks, size):
-        insert_rows(client, databases, COURSE_BLOCKS, batch)
-    block_dumps = [row for rows in all_rows for row in rows.block_dumps]
+        client.insert(COURSE_BLOCKS.qualified(databases), COURSE_BLOCKS.names, batch)
     for batch in batched(block_dumps, size):
-        insert_rows(client, databases, BLOCK_DUMPS, batch)
-    insert_rows(client, databases, COURSE_DUMPS, [rows.ledger for rows in all_rows])
+        client.insert(BLOCK_DUMPS.qualified(databases), BLOCK_DUMPS.names, batch)
+    insert_rows(client, databases, COURSE_DUMPS, ledgers)
     prune_superseded([snapshot.course_key for snapshot in snapshots], client, databases, Topology(config.cluster))
-    return [
-        DumpedCourse(snapshot.course_key, rows.ledger["dump_id"], len(rows.block_dumps))
-        for snapshot, rows in zip(snapshots, all_rows, strict=True)
-    ]
+    return dumped
 
 
 def prune_superseded(

@@ -26,6 +26,27 @@ def test_the_declaration_equals_the_migrated_table(clickhouse, label: str) -> No
     assert [(column.name, column.type) for column in table.columns] == [(row[0], row[1]) for row in described]
 
 
+def _values_of(column_type: str) -> str:
+    """The type of the values a column returns (LowCardinality changes the storage, not the values)."""
+    wrapper = "LowCardinality("
+    return column_type[len(wrapper) : -1] if column_type.startswith(wrapper) else column_type
+
+
+@pytest.mark.parametrize("name", sorted(name for name in SINKS.names() if SINKS.get(name).freshness is not None))
+def test_the_change_check_reads_columns_its_table_has_with_the_types_written(clickhouse, name: str) -> None:
+    sink = SINKS.get(name)
+    freshness = sink.freshness
+    database = getattr(clickhouse.databases, freshness.role)
+    rows = clickhouse.client.query(f"DESCRIBE TABLE `{database}`.`{freshness.table}`").rows
+    described = {row[0]: row[1] for row in rows}
+    assert described[freshness.key] == freshness.key_type
+    assert freshness.version in described
+    written = {column.name: column.type for column in sink.target.columns}
+    for column in freshness.compare:  # compared value by value with what the sink writes
+        assert column in described, column
+        assert _values_of(described[column]) == _values_of(written[column]), column
+
+
 def test_every_table_a_sink_or_a_course_dump_writes_is_declared_once() -> None:
     targets = [(table.role, table.name) for table in DECLARED.values()]
     assert len(targets) == len(set(targets))
