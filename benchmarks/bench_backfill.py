@@ -2,7 +2,7 @@
 
 N enrollments (N/10 users x 10 courses) are bulk-inserted into a fresh MariaDB database of the stand-in LMS; the
 embedded ClickHouse gets a fresh data path. Each timed run empties the target tables and the checkpoint, then runs
-:func:`oars_platform.sinks.backfill.backfill` for ``course_enrollment`` exactly as the command does (keyset pages
+:class:`oars_platform.sinks.backfill.SinkBackfill` for ``course_enrollment`` exactly as the command does (keyset pages
 through the adapter, change check per page, insert, materialized view into ``oars.learner_enrollment``,
 checkpoint per page). The baseline is a bare ``client.insert`` of the same rows, already built, into the same
 table, measured in the same run. Target: ≥ 50,000 rows/s.
@@ -133,19 +133,20 @@ def _measure(count: int, repeats: int) -> list[Figure]:
     from oars_platform.connection import get_client
     from oars_platform.platform.learners import fetch_page
     from oars_platform.sinks import SINKS, Stamp
-    from oars_platform.sinks.backfill import BackfillOptions, backfill
+    from oars_platform.sinks.backfill import SinkBackfill, run_backfill
 
     _seed(count)
     sink = SINKS.get("course_enrollment")
     summaries = []
 
     def backfill_once() -> None:
-        summary = backfill(sink, BackfillOptions())
-        assert summary.outcome.written == count, summary
-        summaries.append(summary)
+        job = SinkBackfill(sink)
+        run_backfill(job)
+        assert job.outcome.written == count, job.outcome
+        summaries.append(job)
 
     backfill_seconds = _timed(backfill_once, repeats)
-    page = fetch_page("course_enrollment", 0, count)
+    page = fetch_page(sink.source, 0, count)
     columns = sink.build(page, Stamp.now())
     rows = list(zip(*columns.values(), strict=True))
     client = get_client()

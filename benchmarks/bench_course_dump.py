@@ -65,7 +65,7 @@ def _single(repeats: int) -> dict[str, Any]:
     from standin.courses import CourseSpec, build_course
 
     from oars_platform.platform.modulestore import ModulestoreSource
-    from oars_platform.sources.course_dump import dump_course, write_snapshot
+    from oars_platform.sinks.courses import dump_course, write_snapshot
     from oars_platform.sources.course_rows import course_rows
 
     spec = CourseSpec(sections=19, subsections_per_section=5, units_per_subsection=4, components_per_unit=4)
@@ -101,26 +101,27 @@ def _backfill(courses: int) -> dict[str, Any]:
     from standin.courses import CourseSpec, build_course
 
     from oars_platform.platform.modulestore import ModulestoreSource
-    from oars_platform.sources.course_backfill import BackfillOptions, plan_backfill, run_backfill
+    from oars_platform.sinks.backfill import run_backfill
+    from oars_platform.sinks.course_backfill import CourseBackfill, CourseOptions
 
     for index in range(courses):
         build_course(CourseSpec(number=f"B{index}", sections=2, seed=index))
     baseline = _current_rss_mb()
     source = ModulestoreSource()
     start = time.perf_counter()
-    plan = plan_backfill(source, BackfillOptions())
-    summary = run_backfill(source, plan, batch_size=BACKFILL_BATCH)
+    job = CourseBackfill(source, CourseOptions(batch_size=BACKFILL_BATCH))
+    summary = run_backfill(job)
     seconds = time.perf_counter() - start
-    assert len(summary.dumped) == courses and not summary.failed, summary.failed
+    assert len(job.dumped) == courses and not summary.failed, summary.failed
     rss_above_baseline = max(0.0, max_rss_mb() - baseline)
     # The Python heap of a second, forced pass: what our code holds, apart from the embedded engine's caches.
     heap_mb = peak_traced_mb(
-        lambda: run_backfill(source, plan_backfill(source, BackfillOptions(force=True)), batch_size=BACKFILL_BATCH)
+        lambda: run_backfill(CourseBackfill(source, CourseOptions(force=True, batch_size=BACKFILL_BATCH)))
     )
     return {
         "courses": courses,
         "seconds": seconds,
-        "blocks": summary.blocks,
+        "blocks": job.blocks,
         "peak_rss_mb": max_rss_mb(),
         "backfill_rss_mb": rss_above_baseline,
         "heap_mb": heap_mb,

@@ -68,7 +68,8 @@ def replay_tracking(payload: Mapping[str, Any]) -> dict[str, int]:
 def replay_course_dump(payload: Mapping[str, Any]) -> dict[str, int]:
     """Dump the course again from the modulestore, as the publish task does, or mark it deleted again."""
     from oars_platform.platform.modulestore import ModulestoreSource
-    from oars_platform.sources.course_dump import CourseNotFound, dump_course, mark_deleted
+    from oars_platform.sinks.courses import dump_course, mark_deleted
+    from oars_platform.sources.course_structure import CourseNotFound
 
     course_key = str(payload["course_key"])
     if payload.get("deleted"):

@@ -5,9 +5,9 @@ and the keyword arguments its receivers read, a model and the fields read, a fun
 class or object and the attributes used. ``tests/test_touchpoints.py`` resolves every row in the stand-in (so the
 stand-in cannot miss a twin) and scans the plugin's source: a platform import or platform path string that is not in
 this table, or a platform import outside :mod:`oars_platform.platform`, fails the suite. The models and fields of the
-learner and tagging tables come from :data:`oars_platform.platform.learners.SOURCES` (declared once, there), and the
-openedx-events signals from the receivers table; both are checked against the real openedx-events in the
-platform-versions test lane.
+learner and tagging tables come from the sinks' table declarations (:data:`oars_platform.sinks.SINKS`: each column
+names the platform field it reads, declared once, there), and the openedx-events signals from the receivers table;
+both are checked against the real openedx-events in the platform-versions test lane.
 """
 
 from __future__ import annotations
@@ -81,17 +81,19 @@ TOUCHPOINTS: tuple[Touchpoint, ...] = (
 
 def all_touchpoints() -> tuple[Touchpoint, ...]:
     """The table above, plus the models and fields the learner and tagging sources read and the model receivers."""
-    from oars_platform.platform.learners import SOURCES
     from oars_platform.signals.models import MODEL_RECEIVERS
+    from oars_platform.sinks import SINKS
 
+    sources = {name: SINKS.get(name).source for name in SINKS.names()}
     sourced = tuple(
         Touchpoint(
             source.model,
             "model",
             tuple(path.removeprefix("text:") for _, path in source.fields),
-            f"platform.learners SOURCES[{name!r}]",
+            f"sinks SINKS[{name!r}] (the platform fields its columns read)",
         )
-        for name, source in SOURCES.items()
+        for name, source in sources.items()
+        if source is not None
     )
     received = tuple(
         Touchpoint(path, "model", (), f"signals.models ({signal} receiver)") for path, signal, _ in MODEL_RECEIVERS

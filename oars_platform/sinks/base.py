@@ -1,22 +1,21 @@
 """What a sink is: a handful of attributes saying where platform rows go and how they become ClickHouse columns.
 
-A :class:`Sink` names its platform source (or none, when the values come with the event), its target table and
-the explicit column list it inserts, its column-wise serializer, whether it holds personal data, and how to tell
-that ClickHouse already has a row's current state (:class:`Freshness`). The live receiver and the backfill command
-both go through these same definitions, so a row looks the same whichever path wrote it.
+A :class:`Sink` names its platform model (or none, when the values come with the event), its target
+:class:`~oars_platform.sinks.schema.Table` (every column declared once: name, type, the field it reads and how it
+converts; the ORM read, the insert column list and the rows are derived from it), whether it holds personal data,
+and how to tell that ClickHouse already has a row's current state (:class:`Freshness`). The live receiver and the
+backfill command both go through these same definitions, so a row looks the same whichever path wrote it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from oars_platform.platform.learners import Page
-
-#: Column-wise rows: every column of the sink, in its declared order, as equally long sequences.
-Columns = dict[str, list | tuple]
+from oars_platform.platform.learners import Page, Source
+from oars_platform.sinks.schema import Columns, Table
 
 
 @dataclass(frozen=True)
@@ -56,15 +55,13 @@ class Freshness:
 
 @dataclass(frozen=True)
 class Sink:
-    """Platform rows → one ClickHouse table."""
+    """Platform rows → one ClickHouse table, declared once in ``target`` (see :mod:`oars_platform.sinks.schema`)."""
 
     name: str
-    role: str
-    table: str
-    columns: tuple[str, ...]
-    build: Callable[[Page, Stamp], Columns]
-    #: Source in :mod:`oars_platform.platform.learners`; None when the event carries the values (no platform table).
-    source: str | None
+    target: Table
+    #: The platform model read (``module:Model``, imported only by :mod:`oars_platform.platform.learners`); None
+    #: when the event carries the values (no platform table).
+    model: str | None
     freshness: Freshness | None = None
     #: Every column is personal data: written only with OARS_PII_ENABLED, and never for a retired user.
     pii: bool = False
@@ -72,6 +69,43 @@ class Sink:
     personal: tuple[str, ...] = ()
     #: Offered by ``dump_data_to_clickhouse``.
     backfill: bool = True
+    #: ORM filters selecting one learner's row(s): the user field and, for per-course tables, the course field.
+    user_field: str = "user_id"
+    course_field: str | None = "course_id"
+
+    def __post_init__(self) -> None:
+        names = set(self.target.names)
+        wanted = set(self.personal)
+        if self.freshness is not None:
+            wanted |= {self.freshness.key, *self.freshness.compare}
+        if not wanted <= names:
+            raise ValueError(f"Sink {self.name} names columns its table does not declare: {sorted(wanted - names)}")
+
+    @property
+    def role(self) -> str:
+        """The database role of the target table."""
+        return self.target.role
+
+    @property
+    def table(self) -> str:
+        """The target table's name."""
+        return self.target.name
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The explicit insert column list."""
+        return self.target.names
+
+    @cached_property
+    def source(self) -> Source | None:
+        """What the platform read returns: the model and the fields the table's columns read (``id`` first)."""
+        if self.model is None:
+            return None
+        return Source(self.model, self.target.reads(), self.user_field, self.course_field)
+
+    def build(self, page: Page, stamp: Stamp) -> Columns:
+        """The page's rows as the table's columns (converted and filled as declared)."""
+        return self.target.build(page.columns(), stamp, len(page.rows))
 
 
 class SinkRegistry:

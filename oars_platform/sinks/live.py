@@ -18,7 +18,7 @@ from oars_platform.connection import get_client
 from oars_platform.platform.learners import Page, fetch_learner, fetch_page
 from oars_platform.privacy import scrub_text
 from oars_platform.sinks.base import Sink, Stamp
-from oars_platform.sinks.learners import PASSING_FIELDS, SINKS
+from oars_platform.sinks.learners import SINKS
 from oars_platform.sinks.writer import WriteOutcome, write_page
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,8 @@ def event_page(sink: Sink, user_id: int, course_key: str | None, values: Mapping
     if sink.name != "course_passing_status":
         raise ValueError(f"Sink {sink.name} reads the platform; it takes no event values")
     time = dt.datetime.fromisoformat(values["time"]).astimezone(dt.UTC)
-    return Page(PASSING_FIELDS, [(course_key, user_id, bool(values["is_passing"]), time)])
+    row = {"course_key": course_key, "user_id": user_id, "is_passing": bool(values["is_passing"]), "version": time}
+    return Page(sink.columns, sink.target.tuples([row]))
 
 
 def sync_learner(

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from oars_platform.clickhouse import ClickHouseClient
 from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.sql import qualified
-from oars_platform.sinks.base import Columns, Sink
+from oars_platform.sinks.base import Sink
+from oars_platform.sinks.schema import Columns
 
 RETIRED_USERS = "retired_users"
 

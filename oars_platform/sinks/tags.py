@@ -11,22 +11,13 @@ after each save; ``dump_data_to_clickhouse --object tag|taxonomy|object_tag`` ba
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from oars_platform.platform.learners import Page
-from oars_platform.sinks.base import Columns, Freshness, Sink, Stamp
+from oars_platform.sinks.base import Freshness, Sink
 from oars_platform.sinks.learners import SINKS
-
-_STAMPED = ("dump_id", "time_last_dumped")
-
-
-def _ids(values: Iterable[Any]) -> list[int]:
-    return [0 if value is None else int(value) for value in values]
-
-
-def _text(values: Iterable[Any]) -> list[str]:
-    return ["" if value is None else str(value) for value in values]
+from oars_platform.sinks.schema import Column, Table
+from oars_platform.sinks.values import DUMP_STAMP, ids, text
 
 
 def _lineage(stored: str | None) -> str:
@@ -34,74 +25,70 @@ def _lineage(stored: str | None) -> str:
     return json.dumps((stored or "").rstrip("\t").split("\t"))
 
 
-def _stamps(stamp: Stamp, count: int) -> dict[str, list[str]]:
-    return {"dump_id": [stamp.dump_id] * count, "time_last_dumped": [stamp.text] * count}
+def _lineages(values: Iterable[str | None]) -> list[str]:
+    return [_lineage(value) for value in values]
 
 
-TAG_COLUMNS = ("id", "taxonomy", "parent", "value", "external_id", "lineage", *_STAMPED)
-
-
-def build_tag(page: Page, stamp: Stamp) -> Columns:
-    """Tag rows."""
-    cols = page.columns()
-    return {
-        "id": _ids(cols["id"]),
-        "taxonomy": _ids(cols["taxonomy"]),
-        "parent": _ids(cols["parent"]),
-        "value": _text(cols["value"]),
-        "external_id": _text(cols["external_id"]),
-        "lineage": [_lineage(value) for value in cols["lineage"]],
-        **_stamps(stamp, len(page.rows)),
-    }
-
-
-TAXONOMY_COLUMNS = ("id", "name", *_STAMPED)
-
-
-def build_taxonomy(page: Page, stamp: Stamp) -> Columns:
-    """Taxonomy rows."""
-    cols = page.columns()
-    return {"id": _ids(cols["id"]), "name": _text(cols["name"]), **_stamps(stamp, len(page.rows))}
-
-
-OBJECT_TAG_COLUMNS = ("id", "object_id", "taxonomy", "tag", "_value", "_export_id", "lineage", *_STAMPED)
-
-
-def build_object_tag(page: Page, stamp: Stamp) -> Columns:
-    """Object tag rows; the lineage is the tag's, or ``[_value]`` when the object tag has no tag."""
-    cols = page.columns()
-    lineages = [
+def _object_tag_lineage(fields: Mapping[str, Sequence[Any]], stamp: Any, count: int) -> list[str]:
+    """The tag's lineage, or ``[_value]`` when the object tag has no tag (free text, a deleted tag)."""
+    return [
         _lineage(lineage) if tag is not None else json.dumps([value or ""])
-        for tag, lineage, value in zip(cols["tag"], cols["tag_lineage"], cols["_value"], strict=True)
+        for tag, lineage, value in zip(fields["tag"], fields["tag_lineage"], fields["_value"], strict=True)
     ]
-    return {
-        "id": _ids(cols["id"]),
-        "object_id": _text(cols["object_id"]),
-        "taxonomy": _ids(cols["taxonomy"]),
-        "tag": _ids(cols["tag"]),
-        "_value": _text(cols["_value"]),
-        "_export_id": _text(cols["_export_id"]),
-        "lineage": lineages,
-        **_stamps(stamp, len(page.rows)),
-    }
 
 
-def _sink(name: str, columns: tuple[str, ...], build: Any) -> Sink:
-    state = tuple(column for column in columns if column not in ("id", *_STAMPED))
+TAG = Table(
+    "event_sink",
+    "tag",
+    (
+        Column("id", "Int32", read="id", convert=ids),
+        Column("taxonomy", "Int32", read="taxonomy_id", convert=ids),
+        Column("parent", "Int32", read="parent_id", convert=ids),
+        Column("value", "String", read="value", convert=text),
+        Column("external_id", "String", read="external_id", convert=text),
+        Column("lineage", "String", read="lineage", convert=_lineages),
+        *DUMP_STAMP,
+    ),
+)
+
+TAXONOMY = Table(
+    "event_sink",
+    "taxonomy",
+    (Column("id", "Int32", read="id", convert=ids), Column("name", "String", read="name", convert=text), *DUMP_STAMP),
+)
+
+OBJECT_TAG = Table(
+    "event_sink",
+    "object_tag",
+    (
+        Column("id", "Int32", read="id", convert=ids),
+        Column("object_id", "String", read="object_id", convert=text),
+        Column("taxonomy", "Int32", read="taxonomy_id", convert=ids),
+        Column("tag", "Int32", read="tag_id", convert=ids),
+        Column("_value", "String", read="_value", convert=text),
+        Column("_export_id", "String", read="_export_id", convert=text),
+        Column("lineage", "String", fill=_object_tag_lineage),
+        *DUMP_STAMP,
+    ),
+    extra_reads=(("tag_lineage", "tag__lineage"),),
+)
+
+
+def _sink(table: Table, model: str) -> Sink:
+    stamped = {column.name for column in DUMP_STAMP}
+    state = tuple(name for name in table.names if name not in ("id", *stamped))
     return Sink(
-        name=name,
-        role="event_sink",
-        table=name,
-        columns=columns,
-        build=build,
-        source=name,
+        name=table.name,
+        target=table,
+        model=model,
         # Unchanged rows are not written again (the newest stored row per id is compared).
-        freshness=Freshness("event_sink", name, "id", "Int32", "time_last_dumped", state),
+        freshness=Freshness("event_sink", table.name, "id", "Int32", "time_last_dumped", state),
+        course_field=None,
     )
 
 
 TAG_SINKS = (
-    SINKS.register(_sink("tag", TAG_COLUMNS, build_tag)),
-    SINKS.register(_sink("taxonomy", TAXONOMY_COLUMNS, build_taxonomy)),
-    SINKS.register(_sink("object_tag", OBJECT_TAG_COLUMNS, build_object_tag)),
+    SINKS.register(_sink(TAG, "openedx_tagging.models:Tag")),
+    SINKS.register(_sink(TAXONOMY, "openedx_tagging.models:Taxonomy")),
+    SINKS.register(_sink(OBJECT_TAG, "openedx_tagging.models:ObjectTag")),
 )

@@ -1,6 +1,6 @@
 """Build, check, insert: one page of platform rows through a sink into ClickHouse.
 
-1. **Build**: the sink's serializer turns the page into columns (checked against the sink's column list).
+1. **Build**: the sink's table declaration turns the page into columns (:mod:`oars_platform.sinks.schema`).
 2. **Check**: in sinks holding personal data, one query per page finds retired users, whose personal data is
    never written again (:mod:`oars_platform.sinks.retired`); unless forced, one query per page asks ClickHouse for
    the newest stored values of the page's keys and drops the rows it already has; a row is never compared with
@@ -20,8 +20,9 @@ from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.sql import identifier, qualified
 from oars_platform.clickhouse.writer import insert_isolating
 from oars_platform.platform.learners import Page
-from oars_platform.sinks.base import Columns, Freshness, Sink, Stamp
+from oars_platform.sinks.base import Freshness, Sink, Stamp
 from oars_platform.sinks.retired import holds_personal_data, retired_among, scrub
+from oars_platform.sinks.schema import Columns
 
 
 @dataclass
@@ -83,8 +84,6 @@ def write_page(
     if not page.rows:
         return outcome
     columns = sink.build(page, stamp)
-    if tuple(columns) != sink.columns:
-        raise ValueError(f"Sink {sink.name} built columns {tuple(columns)}, declared {sink.columns}")
     keep = list(range(len(page.rows)))
     if holds_personal_data(sink):
         columns, keep = scrub(sink, columns, retired_among(client, databases, columns["user_id"]))
@@ -100,7 +99,7 @@ def write_page(
             columns = {name: [values[index] for index in changed] for name, values in columns.items()}
             keep = [keep[index] for index in changed]
     rows = list(zip(*columns.values(), strict=True))
-    inserted = insert_isolating(client, qualified(getattr(databases, sink.role), sink.table), sink.columns, rows)
+    inserted = insert_isolating(client, sink.target.qualified(databases), sink.columns, rows)
     outcome.written = inserted.inserted
     outcome.rejected = [(page.rows[keep[index]][0], reason) for index, reason in inserted.rejected]
     return outcome

@@ -1,6 +1,7 @@
 """A course snapshot in, table rows out: the pure transform behind every course dump.
 
-Four tables receive a dump (see migrations 0003 and 0006):
+Four tables receive a dump (declared in :mod:`oars_platform.sinks.courses`, created by migrations 0003 and 0006); rows
+are dicts keyed by column name, turned into insert tuples by the table declarations:
 
 * ``event_sink.course_overviews`` and ``event_sink.course_blocks``: Aspects' columns, values and JSON keys
   (aspects-schema.md §1.6), so Aspects' dbt models read our rows unchanged;
@@ -27,70 +28,6 @@ from typing import Any
 from opaque_keys.edx.keys import CourseKey
 
 from oars_platform.sources.course_structure import COURSE_DATA_KEYS, BlockNode, CourseSnapshot
-
-OVERVIEW_COLUMNS = (
-    "org",
-    "course_key",
-    "display_name",
-    "course_start",
-    "course_end",
-    "enrollment_start",
-    "enrollment_end",
-    "self_paced",
-    "course_data_json",
-    "created",
-    "modified",
-    "dump_id",
-    "time_last_dumped",
-)
-SINK_BLOCK_COLUMNS = (
-    "org",
-    "course_key",
-    "location",
-    "display_name",
-    "xblock_data_json",
-    "order",
-    "edited_on",
-    "dump_id",
-    "time_last_dumped",
-)
-BLOCK_DUMP_COLUMNS = (
-    "org",
-    "course_key",
-    "dump_id",
-    "location",
-    "block_type",
-    "display_name",
-    "display_name_with_location",
-    "parent_location",
-    "section_location",
-    "subsection_location",
-    "unit_location",
-    "section",
-    "subsection",
-    "unit",
-    "course_order",
-    "graded",
-    "detached",
-    "completion_mode",
-    "edited_on",
-    "xblock_data_json",
-    "read_at",
-)
-DUMP_COLUMNS = (
-    "course_key",
-    "org",
-    "dump_id",
-    "version",
-    "display_name",
-    "master_course_key",
-    "source",
-    "source_modified",
-    "read_at",
-    "dumped_at",
-    "block_count",
-    "is_deleted",
-)
 
 _LEVELS = {"chapter": ("course", 0), "sequential": ("chapter", 1), "vertical": ("sequential", 2)}
 
@@ -178,84 +115,126 @@ def course_data_json(snapshot: CourseSnapshot) -> str:
 
 @dataclass(frozen=True)
 class CourseRows:
-    """Every row of one dump, as tuples in the column order of the constants above."""
+    """Every row of one dump, keyed by column name (the tables are declared in :mod:`oars_platform.sinks.courses`)."""
 
-    overview: tuple
-    sink_blocks: list[tuple]
-    block_dumps: list[tuple]
-    ledger: tuple
+    overview: dict[str, Any]
+    sink_blocks: list[dict[str, Any]]
+    block_dumps: list[dict[str, Any]]
+    ledger: dict[str, Any]
 
 
 def course_rows(snapshot: CourseSnapshot, dump_id: uuid.UUID, dumped_at: dt.datetime) -> CourseRows:
     """Rows of every table for one dump of ``snapshot`` (no I/O)."""
     key = snapshot.key
     org = key.org
+    course_key = snapshot.course_key
     dumped_text = text_time(dumped_at)
-    overview = (
-        org,
-        snapshot.course_key,
-        snapshot.display_name,
-        text_time(snapshot.start),
-        text_time(snapshot.end),
-        text_time(snapshot.enrollment_start),
-        text_time(snapshot.enrollment_end),
-        snapshot.self_paced,
-        course_data_json(snapshot),
-        text_time(snapshot.created),
-        text_time(snapshot.modified),
-        dump_id,
-        dumped_text,
-    )
+    overview = {
+        "org": org,
+        "course_key": course_key,
+        "display_name": snapshot.display_name,
+        "course_start": text_time(snapshot.start),
+        "course_end": text_time(snapshot.end),
+        "enrollment_start": text_time(snapshot.enrollment_start),
+        "enrollment_end": text_time(snapshot.enrollment_end),
+        "self_paced": snapshot.self_paced,
+        "course_data_json": course_data_json(snapshot),
+        "created": text_time(snapshot.created),
+        "modified": text_time(snapshot.modified),
+        "dump_id": dump_id,
+        "time_last_dumped": dumped_text,
+    }
     sink_blocks, block_dumps = [], []
     for placed in place_blocks(snapshot):
         node = placed.node
         data = xblock_data(key, placed)
         section, subsection, unit = placed.numbers
+        section_location, subsection_location, unit_location = placed.locations
         sink_blocks.append(
-            (org, snapshot.course_key, node.location, node.display_name, data, placed.order, node.edited_on, dump_id,
-             dumped_text)
+            {
+                "org": org,
+                "course_key": course_key,
+                "location": node.location,
+                "display_name": node.display_name,
+                "xblock_data_json": data,
+                "order": placed.order,
+                "edited_on": node.edited_on,
+                "dump_id": dump_id,
+                "time_last_dumped": dumped_text,
+            }
         )
         block_dumps.append(
-            (
-                org,
-                snapshot.course_key,
-                dump_id,
-                node.location,
-                node.block_type,
-                node.display_name,
-                f"{section}:{subsection}:{unit} - {node.display_name}",
-                placed.parent,
-                *placed.locations,
-                section,
-                subsection,
-                unit,
-                placed.order,
-                node.graded,
-                placed.detached,
-                node.completion_mode,
-                node.edited_on,
-                data,
-                snapshot.read_at,
-            )
+            {
+                "org": org,
+                "course_key": course_key,
+                "dump_id": dump_id,
+                "location": node.location,
+                "block_type": node.block_type,
+                "display_name": node.display_name,
+                "display_name_with_location": f"{section}:{subsection}:{unit} - {node.display_name}",
+                "parent_location": placed.parent,
+                "section_location": section_location,
+                "subsection_location": subsection_location,
+                "unit_location": unit_location,
+                "section": section,
+                "subsection": subsection,
+                "unit": unit,
+                "course_order": placed.order,
+                "graded": node.graded,
+                "detached": placed.detached,
+                "completion_mode": node.completion_mode,
+                "edited_on": node.edited_on,
+                "xblock_data_json": data,
+                "read_at": snapshot.read_at,
+            }
         )
-    ledger = (
-        snapshot.course_key,
+    ledger = ledger_row(
+        course_key,
         org,
         dump_id,
-        version_of(snapshot.read_at),
-        snapshot.display_name,
-        snapshot.master_course_key,
-        snapshot.source,
-        snapshot.modified,
-        snapshot.read_at,
-        dumped_at,
-        len(block_dumps),
-        0,
+        read_at=snapshot.read_at,
+        dumped_at=dumped_at,
+        display_name=snapshot.display_name,
+        master_course_key=snapshot.master_course_key,
+        source=snapshot.source,
+        source_modified=snapshot.modified,
+        block_count=len(block_dumps),
     )
     return CourseRows(overview, sink_blocks, block_dumps, ledger)
 
 
-def deletion_ledger_row(course_key: str, dump_id: uuid.UUID, when: dt.datetime) -> tuple:
+def ledger_row(
+    course_key: str,
+    org: str,
+    dump_id: uuid.UUID,
+    *,
+    source: str,
+    read_at: dt.datetime,
+    dumped_at: dt.datetime,
+    display_name: str = "",
+    master_course_key: str = "",
+    source_modified: dt.datetime | None = None,
+    block_count: int = 0,
+    is_deleted: bool = False,
+) -> dict[str, Any]:
+    """The ``oars.course_dumps`` row that commits a dump (or, ``is_deleted``, takes a course out of the views)."""
+    return {
+        "course_key": course_key,
+        "org": org,
+        "dump_id": dump_id,
+        "version": version_of(read_at),
+        "display_name": display_name,
+        "master_course_key": master_course_key,
+        "source": source,
+        "source_modified": source_modified,
+        "read_at": read_at,
+        "dumped_at": dumped_at,
+        "block_count": block_count,
+        "is_deleted": 1 if is_deleted else 0,
+    }
+
+
+def deletion_ledger_row(course_key: str, dump_id: uuid.UUID, when: dt.datetime) -> dict[str, Any]:
     """The ledger row that takes a deleted course (and so its blocks) out of the current views."""
     org = CourseKey.from_string(course_key).org
-    return (course_key, org, dump_id, version_of(when), "", "", "deleted", None, when, when, 0, 1)
+    return ledger_row(course_key, org, dump_id, source="deleted", read_at=when, dumped_at=when, is_deleted=True)

@@ -139,3 +139,15 @@ class CourseSource(Protocol):
 
     def derived_courses(self, snapshot: CourseSnapshot) -> Iterator[CourseSnapshot]:
         """Courses dumped together with ``snapshot``: the CCXs of a course (none for most sources)."""
+
+
+class CourseNotFound(LookupError):
+    """The source has no such course (deleted, or a mistyped key)."""
+
+
+def read_course(source: CourseSource, course_key: str) -> list[CourseSnapshot]:
+    """The published course and its derived courses (CCXs), ready to write; CourseNotFound if it is gone."""
+    snapshot = source.read(course_key)
+    if snapshot is None:
+        raise CourseNotFound(f"{course_key} is not in the {source.name}")
+    return [snapshot, *source.derived_courses(snapshot)]

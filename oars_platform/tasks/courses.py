@@ -128,7 +128,8 @@ def dump_course_task(self: CourseDumpTask, course_key: str, publish_number: int 
 
 def _dump_unless_covered(course_key: str, publish_number: int | None) -> dict[str, Any]:
     from oars_platform.platform.modulestore import ModulestoreSource
-    from oars_platform.sources.course_dump import CourseNotFound, dump_course
+    from oars_platform.sinks.courses import dump_course
+    from oars_platform.sources.course_structure import CourseNotFound
 
     if already_covered(course_key, publish_number):
         return {"course_key": course_key, "skipped": "covered by a newer dump"}
@@ -146,6 +147,6 @@ def _dump_unless_covered(course_key: str, publish_number: int | None) -> dict[st
 @set_code_owner_attribute
 def mark_course_deleted_task(self: CourseDeletionTask, course_key: str) -> None:
     """Write the ledger row that takes a deleted course out of the current views."""
-    from oars_platform.sources.course_dump import mark_deleted
+    from oars_platform.sinks.courses import mark_deleted
 
     mark_deleted(course_key)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
-from oars_platform.sources.course_dump import current_blocks
+from tests.courses.current import current_blocks
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from standin import factories
 from standin.courses import CourseSpec, build_course
 
 from oars_platform.platform.modulestore import ModulestoreSource
-from oars_platform.sources.course_dump import dump_course
+from oars_platform.sinks.courses import dump_course
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,16 @@ from xmodule.modulestore import ModuleStoreEnum
 from oars_platform.clickhouse.ddl import Topology
 from oars_platform.platform.courses import fetch_course_names
 from oars_platform.platform.modulestore import ModulestoreSource
-from oars_platform.sources.course_dump import dump_course, mark_deleted, prune_superseded, write_snapshot
-from oars_platform.sources.course_rows import BLOCK_DUMP_COLUMNS, DUMP_COLUMNS, course_rows
+from oars_platform.sinks.courses import (
+    BLOCK_DUMPS,
+    COURSE_DUMPS,
+    dump_course,
+    insert_rows,
+    mark_deleted,
+    prune_superseded,
+    write_snapshot,
+)
+from oars_platform.sources.course_rows import course_rows
 
 pytestmark = pytest.mark.django_db
 USER = ModuleStoreEnum.UserID.test
@@ -153,13 +161,13 @@ def test_pruning_never_touches_a_newer_read_still_being_written(store, reader, c
     store.delete_item(built.sections[0], USER)
     newer = ModulestoreSource().read(key)
     in_flight = course_rows(newer, uuid.uuid4(), dt.datetime.now(dt.UTC))
-    clickhouse.client.insert(f"{clickhouse.databases.oars}.course_block_dumps", BLOCK_DUMP_COLUMNS,
-                             in_flight.block_dumps)  # the newer dump's blocks are in; its ledger row is not yet
+    # The newer dump's blocks are in; its ledger row is not yet.
+    insert_rows(clickhouse.client, clickhouse.databases, BLOCK_DUMPS, in_flight.block_dumps)
     write_snapshot(older)  # commits, then prunes what was read before it: nothing of the newer read
-    assert in_flight.ledger[2] in reader.generations(key)
+    assert in_flight.ledger["dump_id"] in reader.generations(key)
     assert str(built.sections[0]) in reader.current_locations(key)  # the older dump is current for now
 
-    clickhouse.client.insert(f"{clickhouse.databases.oars}.course_dumps", DUMP_COLUMNS, [in_flight.ledger])
+    insert_rows(clickhouse.client, clickhouse.databases, COURSE_DUMPS, [in_flight.ledger])
     assert str(built.sections[0]) not in reader.current_locations(key)
     assert len(reader.current(key)) == len(in_flight.block_dumps)  # complete: none of its rows was pruned
     write_snapshot(ModulestoreSource().read(key))  # the next dump prunes both older generations
@@ -177,7 +185,7 @@ def test_a_deleted_course_leaves_the_current_views(store, reader) -> None:
 
 
 def test_a_missing_course_is_not_dumped(store, reader) -> None:
-    from oars_platform.sources.course_dump import CourseNotFound
+    from oars_platform.sources.course_structure import CourseNotFound
 
     with pytest.raises(CourseNotFound):
         dump_course(ModulestoreSource(), "course-v1:edX+Nope+2026")
@@ -187,6 +195,6 @@ def test_a_missing_course_is_not_dumped(store, reader) -> None:
 def test_a_failed_prune_is_logged_and_leaves_the_dump_alone(clickhouse, caplog) -> None:
     """Pruning is housekeeping after the commit: ClickHouse refusing it must not fail the dump."""
     broken = dataclasses.replace(clickhouse.databases, oars="no_such_database")
-    with caplog.at_level(logging.WARNING, logger="oars_platform.sources.course_dump"):
+    with caplog.at_level(logging.WARNING, logger="oars_platform.sinks.courses"):
         prune_superseded(["course-v1:Org+X+1"], clickhouse.client, broken, Topology(""))
     assert "not pruned (ClickHouseQueryError)" in caplog.text

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oars_platform.sources.course_dump import dump_course
+from oars_platform.sinks.courses import dump_course
 from oars_platform.sources.olx import OlxSource, read_export
 from oars_platform.sources.olx_files import OlxError
 from oars_platform.sources.olx_generate import OlxSpec, generate_olx, write_tarball

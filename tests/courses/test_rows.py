@@ -6,13 +6,8 @@ import datetime as dt
 import json
 import uuid
 
-from oars_platform.sources.course_rows import (
-    BLOCK_DUMP_COLUMNS,
-    OVERVIEW_COLUMNS,
-    SINK_BLOCK_COLUMNS,
-    course_rows,
-    place_blocks,
-)
+from oars_platform.sinks.courses import COURSE_TABLES
+from oars_platform.sources.course_rows import course_rows, place_blocks
 from oars_platform.sources.course_structure import COURSE_DATA_KEYS, BlockNode, CourseSnapshot
 
 KEY = "course-v1:OarsX+ROWS+2026"
@@ -60,7 +55,7 @@ def snapshot(sections: int = 12, nested: bool = True, detached: bool = True) -> 
 
 
 def by_location(rows) -> dict[str, dict]:
-    return {row["location"]: row for row in (dict(zip(BLOCK_DUMP_COLUMNS, r, strict=True)) for r in rows)}
+    return {row["location"]: row for row in rows}
 
 
 def test_numbering_stays_right_past_nine_sections() -> None:
@@ -115,7 +110,7 @@ def test_detached_blocks_are_flagged_and_outside_any_section() -> None:
 def test_aspects_rows_have_the_spec_columns_and_json_keys() -> None:
     dump_id = uuid.uuid4()
     rows = course_rows(snapshot(sections=1), dump_id, NOW)
-    overview = dict(zip(OVERVIEW_COLUMNS, rows.overview, strict=True))
+    overview = rows.overview
     assert overview["org"] == "OarsX"
     assert overview["course_start"] == "2026-01-01 00:00:00+00:00"
     assert overview["course_end"] == ""
@@ -124,7 +119,7 @@ def test_aspects_rows_have_the_spec_columns_and_json_keys() -> None:
     data = json.loads(overview["course_data_json"])
     assert list(data) == list(COURSE_DATA_KEYS)
     assert data["tags"] == [] and data["effort"] == "4:00" and data["invitation_only"] is None
-    block = dict(zip(SINK_BLOCK_COLUMNS, rows.sink_blocks[4], strict=True))
+    block = rows.sink_blocks[4]
     xblock = json.loads(block["xblock_data_json"])
     assert list(xblock) == [
         "course", "run", "block_type", "detached", "graded", "completion_mode", "section", "subsection", "unit", "tags"
@@ -149,3 +144,12 @@ def test_a_ccx_gets_the_same_tree_under_its_own_keys() -> None:
     chapter = rows["ccx-block-v1:OarsX+ROWS+2026+ccx@7+type@chapter+block@c2"]
     assert chapter["section"] == 2 and chapter["org"] == "OarsX"
     assert all(location.startswith("ccx-block-v1:") for location in rows)
+
+
+def test_every_row_has_exactly_its_tables_declared_columns() -> None:
+    rows = course_rows(snapshot(sections=2), uuid.uuid4(), NOW)
+    overviews, blocks, block_dumps, dumps = COURSE_TABLES
+    built = {overviews: [rows.overview], blocks: rows.sink_blocks, block_dumps: rows.block_dumps, dumps: [rows.ledger]}
+    for table, table_rows in built.items():
+        assert all(tuple(row) == table.names for row in table_rows), table.name
+        assert table.tuples(table_rows)[0] == tuple(table_rows[0][name] for name in table.names)

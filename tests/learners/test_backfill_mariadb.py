@@ -11,7 +11,7 @@ import re
 import pytest
 
 from oars_platform.clickhouse.databases import Databases
-from oars_platform.sinks.queries import CURRENT_ENROLLEES, CURRENT_GRADES
+from tests.learners.state import CURRENT_ENROLLEES, CURRENT_GRADES
 
 pytestmark = pytest.mark.mysql
 

@@ -12,7 +12,8 @@ from standin import factories
 from standin.events import user_data
 
 from oars_platform.models import DeadLetter
-from oars_platform.sinks.queries import (
+from tests.dead_letters import clickhouse_down, replay, replay_fails, waiting
+from tests.learners.state import (
     CERTIFICATE_STATUSES,
     COHORTS,
     CURRENT_ENROLLEES,
@@ -20,7 +21,6 @@ from oars_platform.sinks.queries import (
     PASSING_LEARNERS,
     StateQuery,
 )
-from tests.dead_letters import clickhouse_down, replay, replay_fails, waiting
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from opaque_keys.edx.keys import UsageKey
 from standin import factories
 
 from oars_platform.models import DeadLetter
-from oars_platform.sinks.queries import PASSING_LEARNERS
 from tests.dead_letters import clickhouse_down, replay, waiting
+from tests.learners.state import PASSING_LEARNERS
 
 pytestmark = pytest.mark.django_db
 

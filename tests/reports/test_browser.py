@@ -215,7 +215,7 @@ def test_hostile_names_cannot_break_or_script_the_page(browser, browser_world, l
     from xmodule.modulestore.django import modulestore
 
     from oars_platform.platform.modulestore import ModulestoreSource
-    from oars_platform.sources.course_dump import dump_course
+    from oars_platform.sinks.courses import dump_course
 
     course_a = next(key for key in browser_world.courses if "OrgA" in key)
     store = modulestore()

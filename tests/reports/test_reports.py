@@ -14,7 +14,7 @@ import pytest
 
 from oars_platform.reports.base import Filters
 from oars_platform.reports.registry import ALL, REPORTS, get_report
-from oars_platform.sources.course_dump import current_blocks
+from tests.courses.current import current_blocks
 from tests.reports import recompute
 
 

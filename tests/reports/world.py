@@ -193,7 +193,7 @@ def build_world(seed: int = 7, learners: int = 14) -> World:
 
     from oars_platform.ingest import reset_lookups
     from oars_platform.platform.modulestore import ModulestoreSource
-    from oars_platform.sources.course_dump import dump_course
+    from oars_platform.sinks.courses import dump_course
 
     reset_lookups()
     rng = random.Random(seed)

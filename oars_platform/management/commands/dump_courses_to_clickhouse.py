@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from oars_platform.management.backfill import run_and_report
 from oars_platform.management.base import OarsCommand
-from oars_platform.sources.course_backfill import BackfillOptions, BackfillSummary, plan_backfill, run_backfill
+from oars_platform.sinks.course_backfill import CourseBackfill, CourseOptions
 from oars_platform.sources.course_structure import CourseSource
 
 
@@ -34,7 +34,7 @@ def _check_keys(keys: list[str], option: str) -> None:
 
 
 class Command(OarsCommand):
-    """Plan with one ClickHouse query, dump in-process (or fan out to Celery), print a summary."""
+    """Plan with one ClickHouse query, dump in-process as every backfill runs (or fan out to Celery)."""
 
     help = (
         "Dump courses (overview + every published block, and their CCXs) into ClickHouse: event_sink.course_overviews"
@@ -86,6 +86,7 @@ class Command(OarsCommand):
             metavar="PATH",
             help="Read these OLX course exports (folders or .tar.gz) instead of the modulestore.",
         )
+        parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar on stderr.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Plan, dump, summarise; raise CommandError (exit 1) when any course failed."""
@@ -97,29 +98,22 @@ class Command(OarsCommand):
         _check_keys(options["courses_to_skip"], "--courses-to-skip")
         started = dt.datetime.now(dt.UTC)
         source = self._source(options["olx"])
-        backfill = BackfillOptions(
+        course_options = CourseOptions(
             courses=options["courses"],
             skip=options["courses_to_skip"],
             force=options["force"],
             limit=options["limit"],
             skip_dumped_since=options["skip_dumped_since"],
+            batch_size=options["batch_size"],
+            sleep_seconds=max(0.0, options["sleep_time"]),
         )
-        plan = plan_backfill(source, backfill)
-        self.stdout.write(
-            f"{len(plan.to_dump)} course(s) to dump, {len(plan.skipped)} skipped; started {started.isoformat()}"
-            + (f" (resume with --force --skip-dumped-since {started.isoformat()})" if backfill.force else "")
-        )
+        job = CourseBackfill(source, course_options, started=started)
         if options["via_celery"]:
-            self._queue(plan.to_dump)
+            summary = job.plan()
+            self.stdout.write(f"{summary.name}: {summary.plan}")
+            self._queue(job.planned())
             return
-        with tqdm(total=len(plan.to_dump), unit="course", file=self.stderr, dynamic_ncols=True) as progress:
-            def on_course(_key: str) -> None:
-                progress.update(1)
-                if options["sleep_time"] > 0:
-                    time.sleep(options["sleep_time"])
-
-            summary = run_backfill(source, plan, batch_size=options["batch_size"], on_course=on_course)
-        self._summarise(summary)
+        run_and_report(self, job, no_progress=options["no_progress"])
 
     @staticmethod
     def _source(olx: list[str]) -> CourseSource:
@@ -144,19 +138,3 @@ class Command(OarsCommand):
         for key in tqdm(keys, unit="course", file=self.stderr, dynamic_ncols=True):
             dump_course_task.apply_async((key,), **send_options())
         self.stdout.write(self.style.SUCCESS(f"Queued {len(keys)} course dump(s) for the Celery workers."))
-
-    def _summarise(self, summary: BackfillSummary) -> None:
-        for key, reason in summary.failed.items():
-            self.stdout.write(self.style.ERROR(f"failed {key}: {reason}"))
-        reasons: dict[str, int] = {}
-        for reason in summary.skipped.values():
-            reasons[reason] = reasons.get(reason, 0) + 1
-        skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items())) or "none"
-        line = (
-            f"Dumped {len(summary.dumped)} course(s) ({len(summary.derived)} CCX, {summary.blocks} blocks); "
-            f"skipped {len(summary.skipped)} ({skipped}); failed {len(summary.failed)}."
-        )
-        if summary.failed:
-            self.stdout.write(self.style.ERROR(line))
-            raise CommandError(f"{len(summary.failed)} course(s) failed: {', '.join(sorted(summary.failed))}")
-        self.stdout.write(self.style.SUCCESS(line))

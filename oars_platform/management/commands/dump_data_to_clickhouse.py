@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from django.core.management.base import CommandError
 
-from oars_platform.clickhouse import ClickHouseError
+from oars_platform.management.backfill import run_and_report
 from oars_platform.management.base import OarsCommand, positive_int
-from oars_platform.privacy import scrub_text
 from oars_platform.sinks import SINKS
-from oars_platform.sinks.backfill import DEFAULT_BATCH_SIZE, BackfillOptions, BackfillSummary, PIIDisabled, backfill
+from oars_platform.sinks.backfill import DEFAULT_BATCH_SIZE, PageOptions, SinkBackfill
 
 #: platform-plugin-aspects' name for course overviews and their blocks (its course sink).
 COURSE_OVERVIEWS = "course_overviews"
@@ -37,37 +35,8 @@ def _int_ids(values: list[str] | None, option: str) -> list[int] | None:
     return ids
 
 
-class Progress:
-    """The start line on stdout and a tqdm bar on stderr (rate and ETA), created once the total is known."""
-
-    def __init__(self, stdout: Any, *, disable: bool) -> None:
-        self.stdout = stdout
-        self.disable = disable
-        self.bar: Any = None
-
-    def start(self, summary: BackfillSummary) -> None:
-        """Say where the run starts and how much it will read; open the bar."""
-        from tqdm import tqdm
-
-        where = "resuming after checkpoint" if summary.resumed else "starting after"
-        self.stdout.write(f"{summary.sink}: {where} pk {summary.started_after}, {summary.total} row(s) to read")
-        self.bar = tqdm(
-            total=summary.total, unit="row", unit_scale=True, desc=summary.sink, file=sys.stderr, disable=self.disable
-        )
-
-    def advance(self, rows: int) -> None:
-        """One page was written."""
-        if self.bar is not None:
-            self.bar.update(rows)
-
-    def close(self) -> None:
-        """Finish the bar's line."""
-        if self.bar is not None:
-            self.bar.close()
-
-
 class Command(OarsCommand):
-    """Argument parsing, progress and the summary; the work is :func:`oars_platform.sinks.backfill.backfill`."""
+    """Argument parsing; the work is :class:`oars_platform.sinks.backfill.SinkBackfill`, shown as every backfill is."""
 
     help = (
         "Copy learner data (enrollments, profiles, external ids, course grades, certificates) from the platform's "
@@ -137,8 +106,7 @@ class Command(OarsCommand):
         if name == COURSE_OVERVIEWS:
             self._courses(options)
             return
-        sink = SINKS.get(name)
-        backfill_options = BackfillOptions(
+        options_read = PageOptions(
             ids=_int_ids(options["ids"], "--ids"),
             from_pk=options["from_pk"],
             limit=options["limit"],
@@ -147,18 +115,7 @@ class Command(OarsCommand):
             skip_ids=_int_ids(options["ids_to_skip"], "--ids_to_skip") or (),
             sleep_seconds=max(0.0, options["sleep_time"]),
         )
-        progress = Progress(self.stdout, disable=options["no_progress"])
-        try:
-            summary = backfill(sink, backfill_options, on_start=progress.start, on_page=progress.advance)
-        except PIIDisabled as exc:
-            raise CommandError(str(exc)) from exc
-        except ClickHouseError as exc:
-            raise CommandError(
-                f"ClickHouse failed during {sink.name} ({exc}); rerun to continue after the last written page."
-            ) from exc
-        finally:
-            progress.close()
-        self._report(summary)
+        run_and_report(self, SinkBackfill(SINKS.get(name), options_read), no_progress=options["no_progress"])
 
     def _courses(self, options: dict[str, Any]) -> None:
         """``--object course_overviews``: what Aspects dumps under that name, done by our course dump command."""
@@ -175,20 +132,6 @@ class Command(OarsCommand):
             args += ["--limit", str(options["limit"])]
         if options["sleep_time"]:
             args += ["--sleep-time", str(options["sleep_time"])]
+        if options["no_progress"]:
+            args.append("--no-progress")
         call_command("dump_courses_to_clickhouse", *args, stdout=self.stdout, stderr=self.stderr)
-
-    def _report(self, summary: BackfillSummary) -> None:
-        outcome = summary.outcome
-        state = "completed" if summary.completed else f"stopped after pk {summary.last_pk}"
-        self.stdout.write(
-            f"{summary.sink}: read {outcome.read}, written {outcome.written}, unchanged (skipped) {outcome.skipped}, "
-            f"refused {len(outcome.rejected)}, "
-            + (f"withheld (retired users) {outcome.withheld}, " if outcome.withheld else "")
-            + f"{summary.pages} page(s) in {summary.seconds:.1f}s "
-            f"({summary.rate:,.0f} rows/s); {state}."
-        )
-        for key, reason in outcome.rejected[:20]:
-            self.stderr.write(f"refused pk {key}: {scrub_text(reason)}")
-        if outcome.rejected:
-            raise CommandError(f"ClickHouse refused {len(outcome.rejected)} row(s) of {summary.sink}.")
-        self.stdout.write(self.style.SUCCESS(f"{summary.sink}: done."))

@@ -1,15 +1,14 @@
-"""The current-state queries reports should use, as named constants with bound parameters.
+"""Current-state reads of the ``oars.learner_*`` tables, for the tests to check what the sinks wrote.
 
-Merges of a ReplacingMergeTree are eventual: until one runs, a table holds several versions of a (course, learner).
-These queries pick the newest version themselves (``argMax(column, version)`` grouped by the table's key), so they
-are exact at any moment, after any order of writes, replays and backfill reruns; ``FINAL`` gives the same answer
-at a higher cost on large tables. Filter on ``course_key`` first: it leads every table's sort key.
+No report reads these tables (the reports work from the xAPI statements); the tests read them the way a report
+would have to: merges of a ReplacingMergeTree are eventual, so each query picks the newest version itself
+(``argMax(column, version)`` grouped by the table's key), exact at any moment, after any order of writes, replays
+and backfill reruns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.sql import qualified
@@ -23,8 +22,6 @@ class StateQuery:
     role: str
     table: str
     template: str
-    #: Example parameters (the tests run every query with them).
-    example: dict[str, Any]
 
     def render(self, databases: Databases) -> str:
         """The SQL text for these databases (identifiers only; values stay parameters)."""
@@ -39,7 +36,6 @@ CURRENT_ENROLLEES = StateQuery(
         "SELECT user_id, argMax(mode, version) AS mode FROM {table} "
         "WHERE course_key = {{course_key:String}} GROUP BY user_id HAVING argMax(is_active, version) ORDER BY user_id"
     ),
-    example={"course_key": "course-v1:edX+C1+2026_T1"},
 )
 
 CURRENT_GRADES = StateQuery(
@@ -51,7 +47,6 @@ CURRENT_GRADES = StateQuery(
         "letter_grade, argMax(tuple(passed_timestamp), modified).1 IS NOT NULL AS passed FROM {table} "
         "WHERE course_key = {{course_key:String}} GROUP BY user_id ORDER BY user_id"
     ),
-    example={"course_key": "course-v1:edX+C1+2026_T1"},
 )
 
 PASSING_LEARNERS = StateQuery(
@@ -62,7 +57,6 @@ PASSING_LEARNERS = StateQuery(
         "SELECT user_id FROM {table} WHERE course_key = {{course_key:String}} "
         "GROUP BY user_id HAVING argMax(is_passing, version) ORDER BY user_id"
     ),
-    example={"course_key": "course-v1:edX+C1+2026_T1"},
 )
 
 CERTIFICATE_STATUSES = StateQuery(
@@ -73,7 +67,6 @@ CERTIFICATE_STATUSES = StateQuery(
         "SELECT user_id, argMax(status, modified) AS status, argMax(mode, modified) AS mode FROM {table} "
         "WHERE course_key = {{course_key:String}} GROUP BY user_id ORDER BY user_id"
     ),
-    example={"course_key": "course-v1:edX+C1+2026_T1"},
 )
 
 COHORTS = StateQuery(
@@ -84,7 +77,6 @@ COHORTS = StateQuery(
         "SELECT user_id, argMax(cohort_name, version) AS cohort FROM {table} "
         "WHERE course_key = {{course_key:String}} GROUP BY user_id ORDER BY user_id"
     ),
-    example={"course_key": "course-v1:edX+C1+2026_T1"},
 )
 
 QUERIES: tuple[StateQuery, ...] = (CURRENT_ENROLLEES, CURRENT_GRADES, PASSING_LEARNERS, CERTIFICATE_STATUSES, COHORTS)
