@@ -225,7 +225,7 @@ def write_dashboard(course_key: str) -> None:
     from oars_platform.reports.dashboard import render_course_dashboard_html
 
     print(f"== Reports for {course_key} (./manage.py lms oars_report NAME --course ...)")
-    for name in ("enrollees_current", "problem_difficulty", "video_engagement"):
+    for name in ("enrollees_current", "learners_by_cohort", "problem_difficulty", "video_engagement"):
         print(f"-- {name}")
         call_command("oars_report", name, "--course", course_key, "--format", "table")
     path = DEMO / "course_dashboard.html"

@@ -1,4 +1,4 @@
-"""The demo's simulated cohort: learners who enroll, watch videos, answer problems, navigate and earn grades.
+"""The demo's simulated learners: they enroll, join a cohort, watch videos, answer problems, navigate, earn grades.
 
 Everything goes through the platform's own code paths (the stand-in's models emit the openedx-events; tracking
 events go through eventtracking's tracker to every configured backend, ours included), so the demo exercises the
@@ -21,6 +21,10 @@ class Activity:
     learners: int = 0
     tracking_events: Counter[str] = field(default_factory=Counter)
     users: list[Any] = field(default_factory=list)
+
+
+#: The course's cohorts; each learner is put in one.
+COHORTS = ("Morning group", "Evening group")
 
 
 def _session(rng: random.Random) -> str:
@@ -61,7 +65,9 @@ def simulate(course_key: Any, components: list[Any], subsections: list[Any], lea
         user = factories.create_user(f"{username_prefix}{number}")
         activity.learners += 1
         activity.users.append(user)
-        factories.enroll(user, course_key, mode=rng.choices(["audit", "verified"], weights=[3, 1])[0])
+        mode = rng.choices(["audit", "verified"], weights=[3, 1])[0]
+        factories.enroll(user, course_key, mode=mode)
+        factories.add_to_cohort(user, course_key, rng.choice(COHORTS))
         session = _session(rng)
         for sequence in rng.sample(subsections, k=min(len(subsections), rng.randint(1, 4))):
             emit(user, "edx.ui.lms.sequence.next_selected",
@@ -107,7 +113,11 @@ def simulate(course_key: Any, components: list[Any], subsections: list[Any], lea
                 }, session)
                 if correct:
                     break
-        factories.set_grade(user, course_key, round(rng.uniform(0.2, 1.0), 2))
+        grade = round(rng.uniform(0.2, 1.0), 2)
+        factories.set_grade(user, course_key, grade)
+        factories.emit_passing_status(user, course_key, grade >= 0.5)  # as the platform's grade update does
+        if grade >= 0.5 and mode == "verified":
+            factories.issue_certificate(user, course_key, grade=f"{grade:.2f}")
         if progress is not None:
             progress()
     return activity

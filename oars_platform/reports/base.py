@@ -112,7 +112,6 @@ class Report:
     scope: str  # "course" (course staff may run it for their course) or "instance" (global staff only)
     columns: tuple[Column, ...]
     sql: str = ""
-    parameters: tuple[str, ...] = ("org", "course_key", "since", "until")
     chart: dict[str, Any] = field(default_factory=dict)
     runner: Callable[[Report, Filters, ClickHouseClient], list[dict[str, Any]]] | None = None
     requires_course: bool = False

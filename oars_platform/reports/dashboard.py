@@ -35,6 +35,7 @@ COURSE_PANELS = (
     "video_engagement",
     "navigation_visits",
     "grade_distribution",
+    "learners_by_cohort",
     "course_structure",
 )
 INSTANCE_PANELS = ("instance_courses", "instance_summary", "instance_daily")

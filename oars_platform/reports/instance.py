@@ -103,7 +103,6 @@ INSTANCE_SUMMARY = Report(
     ),
     scope="instance",
     columns=columns(Column("metric", "Metric", dashboard=False), ("fact", "Fact"), ("value", "Value")),
-    parameters=(),
     runner=_summary,
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oars_platform.reports import course_data, enrollments, grades, instance, navigation, problems, video
+from oars_platform.reports import course_data, enrollments, grades, instance, learners, navigation, problems, video
 from oars_platform.reports.base import Report
 
 ALL: tuple[Report, ...] = (
@@ -12,6 +12,7 @@ ALL: tuple[Report, ...] = (
     *video.REPORTS,
     *navigation.REPORTS,
     *grades.REPORTS,
+    *learners.REPORTS,
     *instance.REPORTS,
 )
 

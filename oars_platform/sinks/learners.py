@@ -20,6 +20,9 @@ sink                          table                              current state /
 ``cohort_membership``         ``oars.learner_cohort``            read time (live only)
 ``course_passing_status``     ``oars.learner_passing``           event time (live only, no platform table)
 ===========================  =================================  ========================================
+
+The ``oars`` current-state tables are what the ``learners_by_cohort`` report reads
+(:mod:`oars_platform.reports.learners`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Current-state reads of the ``oars.learner_*`` tables, for the tests to check what the sinks wrote.
 
-No report reads these tables (the reports work from the xAPI statements); the tests read them the way a report
-would have to: merges of a ReplacingMergeTree are eventual, so each query picks the newest version itself
+The tests read them per learner, as the ``learners_by_cohort`` report does per cohort: merges of a
+ReplacingMergeTree are eventual, so each query picks the newest version itself
 (``argMax(column, version)`` grouped by the table's key), exact at any moment, after any order of writes, replays
 and backfill reruns.
 """

@@ -180,8 +180,11 @@ def create_ccx(master_key: CourseKey, coach: User, display_name: str = "CCX") ->
     return CustomCourseForEdX.objects.create(course_id=master_key, coach=coach, display_name=display_name)
 
 
-def emit_passing_status(user: User, key: CourseKey, is_passing: bool) -> None:
-    """The platform's ``emit_course_passing_status_update``: the CCX signal for a CCX key, the course one otherwise."""
+def emit_passing_status(user: User, key: CourseKey, is_passing: bool, at: datetime | None = None) -> None:
+    """The platform's ``emit_course_passing_status_update``: the CCX signal for a CCX key, the course one otherwise.
+
+    ``at`` is the event's time (openedx-events' ``time`` metadata; now when None), to send updates out of order.
+    """
     from ccx_keys.locator import CCXLocator
     from openedx_events.learning.data import CcxCourseData, CcxCoursePassingStatusData, CoursePassingStatusData
     from openedx_events.learning.signals import CCX_COURSE_PASSING_STATUS_UPDATED, COURSE_PASSING_STATUS_UPDATED
@@ -191,13 +194,15 @@ def emit_passing_status(user: User, key: CourseKey, is_passing: bool) -> None:
     if isinstance(key, CCXLocator):
         ccx = CcxCourseData(ccx_course_key=key, master_course_key=key.to_course_locator(), display_name="")
         CCX_COURSE_PASSING_STATUS_UPDATED.send_event(
-            course_passing_status=CcxCoursePassingStatusData(is_passing=is_passing, user=user_data(user), course=ccx)
+            time=at,
+            course_passing_status=CcxCoursePassingStatusData(is_passing=is_passing, user=user_data(user), course=ccx),
         )
         return
     COURSE_PASSING_STATUS_UPDATED.send_event(
+        time=at,
         course_passing_status=CoursePassingStatusData(
             is_passing=is_passing, user=user_data(user), course=course_data(key)
-        )
+        ),
     )
 
 
