@@ -40,17 +40,16 @@ class Stamp:
 class Freshness:
     """Where ClickHouse keeps a row's current state, to skip rows it already has (checked once per page).
 
-    ``compare`` names columns present in both the sink's rows and ``role.table``; a row is unchanged when the
+    ``compare`` names columns present in both the sink's rows and the state table; a row is unchanged when the
     newest (by ``version``) values stored for its ``key`` equal its own. Where the platform keeps a modified time
-    that column alone is compared; otherwise the state columns are.
+    that column alone is compared; otherwise the state columns are. The state table is the sink's own target
+    unless ``state`` declares another (an append-only history whose current state a materialized view keeps).
     """
 
-    role: str
-    table: str
     key: str
-    key_type: str
     version: str
     compare: tuple[str, ...]
+    state: Table | None = None
 
 
 @dataclass(frozen=True)
@@ -74,12 +73,23 @@ class Sink:
     course_field: str | None = "course_id"
 
     def __post_init__(self) -> None:
-        names = set(self.target.names)
         wanted = set(self.personal)
         if self.freshness is not None:
             wanted |= {self.freshness.key, *self.freshness.compare}
-        if not wanted <= names:
-            raise ValueError(f"Sink {self.name} names columns its table does not declare: {sorted(wanted - names)}")
+            state = self.state_table
+            missing = {self.freshness.key, self.freshness.version, *self.freshness.compare} - set(state.names)
+            if missing:
+                raise ValueError(f"Sink {self.name}: {state.role}.{state.name} does not declare {sorted(missing)}")
+        if not wanted <= set(self.target.names):
+            raise ValueError(
+                f"Sink {self.name} names columns its table does not declare: {sorted(wanted - set(self.target.names))}"
+            )
+
+    @property
+    def state_table(self) -> Table:
+        """Where the change check reads the current state: ``freshness.state``, else the target itself."""
+        state = self.freshness.state if self.freshness is not None else None
+        return state or self.target
 
     @property
     def role(self) -> str:

@@ -53,12 +53,28 @@ ENROLLMENT = Table(
     ),
 )
 
+#: The enrollments' current state, kept by a materialized view from the history above (migration 0007); the
+#: change check reads it, and ``learners_by_cohort`` reports from it. Nothing inserts into it directly.
+ENROLLMENT_STATE = Table(
+    "oars",
+    "learner_enrollment",
+    (
+        Column("course_key", "String"),
+        Column("user_id", "Int32"),
+        Column("id", "Int64"),
+        Column("mode", "LowCardinality(String)"),
+        Column("is_active", "Bool"),
+        Column("created", UTC_TIME),
+        Column("version", UTC_TIME),
+    ),
+)
+
 SINKS.register(
     Sink(
         name="course_enrollment",
         target=ENROLLMENT,
         model="common.djangoapps.student.models:CourseEnrollment",
-        freshness=Freshness("oars", "learner_enrollment", "id", "Int64", "version", ("mode", "is_active")),
+        freshness=Freshness("id", "version", ("mode", "is_active"), state=ENROLLMENT_STATE),
         personal=("username",),
     )
 )
@@ -89,9 +105,7 @@ SINKS.register(
         name="user_profile",
         target=PROFILE,
         model="common.djangoapps.student.models:UserProfile",
-        freshness=Freshness(
-            "event_sink", "user_profile", "id", "Int32", "time_last_dumped", ("user_id", *PROFILE_TEXT_FIELDS)
-        ),
+        freshness=Freshness("id", "time_last_dumped", ("user_id", *PROFILE_TEXT_FIELDS)),
         pii=True,
         course_field=None,
     )
@@ -117,14 +131,7 @@ SINKS.register(
         name="external_id",
         target=EXTERNAL_ID,
         model="openedx.core.djangoapps.external_user_ids.models:ExternalId",
-        freshness=Freshness(
-            "event_sink",
-            "external_id",
-            "external_user_id",
-            "UUID",
-            "time_last_dumped",
-            ("external_id_type", "username", "user_id"),
-        ),
+        freshness=Freshness("external_user_id", "time_last_dumped", ("external_id_type", "username", "user_id")),
         pii=True,
         course_field=None,
     )
@@ -155,7 +162,7 @@ SINKS.register(
         name="persistent_course_grade",
         target=GRADE,
         model="lms.djangoapps.grades.models:PersistentCourseGrade",
-        freshness=Freshness("oars", "learner_grade", "id", "Int64", "modified", ("modified",)),
+        freshness=Freshness("id", "modified", ("modified",)),
     )
 )
 
@@ -183,7 +190,7 @@ SINKS.register(
         name="generated_certificate",
         target=CERTIFICATE,
         model="lms.djangoapps.certificates.models:GeneratedCertificate",
-        freshness=Freshness("oars", "learner_certificate", "id", "Int64", "modified", ("modified",)),
+        freshness=Freshness("id", "modified", ("modified",)),
     )
 )
 

@@ -77,6 +77,13 @@ class Table:
     def _getter(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
         return itemgetter(*self.names)
 
+    def type_of(self, name: str) -> str:
+        """The declared ClickHouse type of column ``name`` (KeyError when the table has none)."""
+        for column in self.columns:
+            if column.name == name:
+                return column.type
+        raise KeyError(f"{self.role}.{self.name} has no column {name!r}")
+
     def qualified(self, databases: Databases) -> str:
         """The table's quoted ``database.table`` for these databases."""
         return qualified(getattr(databases, self.role), self.name)

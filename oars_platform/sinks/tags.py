@@ -82,7 +82,7 @@ def _sink(table: Table, model: str) -> Sink:
         target=table,
         model=model,
         # Unchanged rows are not written again (the newest stored row per id is compared).
-        freshness=Freshness("event_sink", table.name, "id", "Int32", "time_last_dumped", state),
+        freshness=Freshness("id", "time_last_dumped", state),
         course_field=None,
     )
 

@@ -17,12 +17,12 @@ from typing import Any
 
 from oars_platform.clickhouse import ClickHouseClient
 from oars_platform.clickhouse.databases import Databases
-from oars_platform.clickhouse.sql import identifier, qualified
+from oars_platform.clickhouse.sql import identifier
 from oars_platform.clickhouse.writer import insert_isolating
 from oars_platform.platform.learners import Page
 from oars_platform.sinks.base import Freshness, Sink, Stamp
 from oars_platform.sinks.retired import holds_personal_data, retired_among, scrub
-from oars_platform.sinks.schema import Columns
+from oars_platform.sinks.schema import Columns, Table
 
 
 @dataclass
@@ -50,20 +50,23 @@ def _comparable(value: Any) -> Any:
     return str(value) if isinstance(value, uuid.UUID) else value
 
 
-def changed_rows(client: ClickHouseClient, databases: Databases, freshness: Freshness, columns: Columns) -> list[int]:
-    """Indexes of the rows whose state differs from the newest ClickHouse holds for their key (one query)."""
+def changed_rows(
+    client: ClickHouseClient, databases: Databases, freshness: Freshness, state: Table, columns: Columns
+) -> list[int]:
+    """Indexes of the rows whose state differs from the newest ``state`` holds for their key (one query)."""
     keys = list(columns[freshness.key])
     if not keys:
         return []
+    key_type = state.type_of(freshness.key)
     version = identifier(freshness.version)
     newest = ", ".join(f"argMax({identifier(name)}, {version})" for name in freshness.compare)
     key = identifier(freshness.key)
-    table = qualified(getattr(databases, freshness.role), freshness.table)
-    if freshness.key_type.startswith(("Int", "UInt")):
+    table = state.qualified(databases)
+    if key_type.startswith(("Int", "UInt")):
         # Pages are primary-key ranges: bound the range rather than sending every key.
         where, params = f"{key} BETWEEN {{low:Int64}} AND {{high:Int64}}", {"low": min(keys), "high": max(keys)}
     else:
-        where, params = f"{key} IN {{keys:Array({freshness.key_type})}}", {"keys": keys}
+        where, params = f"{key} IN {{keys:Array({key_type})}}", {"keys": keys}
     sql = f"SELECT {key}, {newest} FROM {table} WHERE {where} GROUP BY {key}"  # noqa: S608 - checked identifiers
     stored = {
         _comparable(row[0]): tuple(_comparable(value) for value in row[1:]) for row in client.query(sql, params).rows
@@ -91,7 +94,7 @@ def write_page(
         if not keep:
             return outcome
     if not force and sink.freshness is not None:
-        changed = changed_rows(client, databases, sink.freshness, columns)
+        changed = changed_rows(client, databases, sink.freshness, sink.state_table, columns)
         outcome.skipped = len(keep) - len(changed)
         if not changed:
             return outcome

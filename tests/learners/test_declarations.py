@@ -11,10 +11,12 @@ import pytest
 
 from oars_platform.sinks import SINKS
 from oars_platform.sinks.courses import COURSE_TABLES
+from oars_platform.sinks.learners import ENROLLMENT_STATE
 from oars_platform.sinks.schema import Column, Table
 
 DECLARED: dict[str, Table] = {
     **{f"sink {name}": SINKS.get(name).target for name in SINKS.names()},
+    "state of course_enrollment": ENROLLMENT_STATE,
     **{f"course dump {table.role}.{table.name}": table for table in COURSE_TABLES},
 }
 
@@ -36,10 +38,9 @@ def _values_of(column_type: str) -> str:
 def test_the_change_check_reads_columns_its_table_has_with_the_types_written(clickhouse, name: str) -> None:
     sink = SINKS.get(name)
     freshness = sink.freshness
-    database = getattr(clickhouse.databases, freshness.role)
-    rows = clickhouse.client.query(f"DESCRIBE TABLE `{database}`.`{freshness.table}`").rows
+    rows = clickhouse.client.query(f"DESCRIBE TABLE {sink.state_table.qualified(clickhouse.databases)}").rows
     described = {row[0]: row[1] for row in rows}
-    assert described[freshness.key] == freshness.key_type
+    assert described[freshness.key] == sink.state_table.type_of(freshness.key)  # the type its keys are bound as
     assert freshness.version in described
     written = {column.name: column.type for column in sink.target.columns}
     for column in freshness.compare:  # compared value by value with what the sink writes
