@@ -86,7 +86,9 @@ def replay_course_dump(payload: Mapping[str, Any]) -> dict[str, int]:
 def replay_learner(payload: Mapping[str, Any]) -> dict[str, int]:
     """Write the learner's (or the platform rows') current state again, read afresh from the platform."""
     from oars_platform.sinks.live import sync_learner, sync_rows
+    from oars_platform.tasks.learners import named_payload
 
+    payload = named_payload(dict(payload))
     if "ids" in payload:  # a tag, taxonomy or object-tag save (tasks.learners.PlatformRowsTask)
         outcomes = [sync_rows(payload["sink"], [int(row_id) for row_id in payload["ids"]])]
     else:

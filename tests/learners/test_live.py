@@ -6,10 +6,8 @@ import datetime as dt
 
 import pytest
 from common.djangoapps.student.models import CourseEnrollment
-from openedx_events.learning.data import CourseData, CoursePassingStatusData
-from openedx_events.learning.signals import COURSE_ENROLLMENT_CHANGED, COURSE_PASSING_STATUS_UPDATED
+from openedx_events.learning.signals import COURSE_ENROLLMENT_CHANGED
 from standin import factories
-from standin.events import user_data
 
 from oars_platform.models import DeadLetter
 from tests.dead_letters import clickhouse_down, replay, replay_fails, waiting
@@ -83,24 +81,15 @@ def test_grades_follow_the_latest_update(clickhouse, committed) -> None:
     assert state(clickhouse, CURRENT_GRADES, course) == [(user.id, 0.6, "Pass", True)]
 
 
-def _passing(user, course, is_passing: bool, at: dt.datetime) -> None:
-    COURSE_PASSING_STATUS_UPDATED.send_event(
-        time=at,
-        course_passing_status=CoursePassingStatusData(
-            is_passing=is_passing, course=CourseData(course_key=course), user=user_data(user)
-        ),
-    )
-
-
 def test_passing_status_keeps_the_newest_event_whatever_the_arrival_order(clickhouse, committed) -> None:
     alice, bob = factories.create_user(), factories.create_user()
     course = factories.course_key()
     early, late = dt.datetime(2026, 3, 1, tzinfo=dt.UTC), dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
-    committed(_passing, alice, course, True, late)
-    committed(_passing, alice, course, False, early)  # arrives after, but happened before
-    committed(_passing, bob, course, False, early)
-    committed(_passing, bob, course, True, late)
-    committed(_passing, bob, course, True, late)  # repeated
+    committed(factories.emit_passing_status, alice, course, True, late)
+    committed(factories.emit_passing_status, alice, course, False, early)  # arrives after, but happened before
+    committed(factories.emit_passing_status, bob, course, False, early)
+    committed(factories.emit_passing_status, bob, course, True, late)
+    committed(factories.emit_passing_status, bob, course, True, late)  # repeated
     assert state(clickhouse, PASSING_LEARNERS, course) == [(alice.id,), (bob.id,)]
 
 
@@ -148,13 +137,19 @@ def test_pii_is_written_only_when_enabled(clickhouse, committed, settings) -> No
     assert external == [(str(user.externalid_set.get().external_user_id), "xapi", user.id)]
 
 
-def test_a_learner_dead_letter_replays_by_kind(clickhouse, committed, settings) -> None:
+def _enroll_while_clickhouse_is_down(committed, settings):
+    """A verified enrollment whose update fails every retry (a dead letter); the user, course and good URL."""
     user = factories.create_user()
     course = factories.course_key()
     settings.CELERY_EAGER_PROPAGATES_EXCEPTIONS = False
     good_url = clickhouse_down(settings)
     settings.OARS_TASK_MAX_RETRIES = 0
     committed(factories.enroll, user, course, mode="verified")
+    return user, course, good_url
+
+
+def test_a_learner_dead_letter_replays_by_kind(clickhouse, committed, settings) -> None:
+    user, course, good_url = _enroll_while_clickhouse_is_down(committed, settings)
     letters = list(DeadLetter.objects.filter(kind=DeadLetter.KIND_LEARNER))
     assert letters, "the enrollment's update failed for good"
     assert {letter.payload["user_id"] for letter in letters} == {user.id}
@@ -168,4 +163,31 @@ def test_a_learner_dead_letter_replays_by_kind(clickhouse, committed, settings) 
     assert f"Replayed {len(letters)} dead letter(s)" in out
     assert state(clickhouse, CURRENT_ENROLLEES, course) == [(user.id, "verified")]
     assert DeadLetter.objects.filter(kind=DeadLetter.KIND_LEARNER, replayed_at__isnull=True).count() == 0
+    assert waiting(DeadLetter.KIND_LEARNER) == 0
+
+
+def test_dead_letters_of_earlier_versions_replay_too(clickhouse, committed, settings) -> None:
+    """Earlier versions kept a learner task's raw ``{"args", "kwargs"}``: replay reads them, either task's."""
+    user, course, good_url = _enroll_while_clickhouse_is_down(committed, settings)
+    subjects = committed(factories.create_taxonomy, "Subjects")
+    letters = list(DeadLetter.objects.filter(kind=DeadLetter.KIND_LEARNER))
+    assert {letter.task_name for letter in letters} == {
+        "oars_platform.sync_learner_state", "oars_platform.sync_platform_rows"
+    }  # fmt: skip
+    for letter in letters:  # as the earlier OarsTask stored them: positional and named arguments mixed
+        payload = letter.payload
+        if "ids" in payload:
+            letter.payload = {"args": [payload["sink"]], "kwargs": {"ids": payload["ids"]}}
+        else:
+            letter.payload = {
+                "args": [payload["sinks"], payload["user_id"]],
+                "kwargs": {"course_key": payload["course_key"], "values": payload["values"]},
+            }
+        letter.save()
+
+    settings.OARS_CLICKHOUSE_URL = good_url
+    assert f"Replayed {len(letters)} dead letter(s)" in replay(DeadLetter.KIND_LEARNER)
+    assert state(clickhouse, CURRENT_ENROLLEES, course) == [(user.id, "verified")]
+    taxonomies = clickhouse.client.query(f"SELECT id, name FROM `{clickhouse.databases.event_sink}`.taxonomy").rows
+    assert taxonomies == [(subjects.id, "Subjects")]
     assert waiting(DeadLetter.KIND_LEARNER) == 0
