@@ -16,6 +16,7 @@ ALLOWED_OUTSIDE = {
     "clickhouse": set(),  # stands alone: oars_platform.connection wires it to the settings
     "xapi": set(),  # pure transformation
     "settings": set(),
+    "sources": set(),  # readers only: the platform reads are passed in
 }
 
 
