@@ -73,17 +73,13 @@ class Sink:
     course_field: str | None = "course_id"
 
     def __post_init__(self) -> None:
-        wanted = set(self.personal)
-        if self.freshness is not None:
-            wanted |= {self.freshness.key, *self.freshness.compare}
-            state = self.state_table
-            missing = {self.freshness.key, self.freshness.version, *self.freshness.compare} - set(state.names)
-            if missing:
-                raise ValueError(f"Sink {self.name}: {state.role}.{state.name} does not declare {sorted(missing)}")
-        if not wanted <= set(self.target.names):
-            raise ValueError(
-                f"Sink {self.name} names columns its table does not declare: {sorted(wanted - set(self.target.names))}"
-            )
+        named = [(self.target, set(self.personal))]
+        if self.freshness is not None:  # compared in the rows written, and read from the state table
+            key, version, compare = self.freshness.key, self.freshness.version, self.freshness.compare
+            named += [(self.target, {key, *compare}), (self.state_table, {key, version, *compare})]
+        for table, columns in named:
+            if missing := columns - set(table.names):
+                raise ValueError(f"Sink {self.name}: {table.role}.{table.name} does not declare {sorted(missing)}")
 
     @property
     def state_table(self) -> Table:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -139,6 +140,7 @@ class CourseBackfill:
         size = self.options.batch_size or get_config().course_dump_batch_size
         failed: dict[str, str] = {}
         pending: list[tuple[str, list[CourseSnapshot]]] = []
+        pending_blocks = 0
 
         def done() -> None:
             summary.done += 1
@@ -147,20 +149,24 @@ class CourseBackfill:
                 time.sleep(self.options.sleep_seconds)
 
         def flush() -> None:
+            nonlocal pending_blocks
             self._write(pending, size, failed)
             for _ in pending:
                 done()
             pending.clear()
+            pending_blocks = 0
 
         try:
             for key in self._plan().to_dump:
                 try:
-                    pending.append((key, read_course(self.source, key)))
+                    snapshots = read_course(self.source, key)
                 except Exception as exc:  # a course that cannot be read must not stop the backfill
                     failed[key] = str(exc) if isinstance(exc, CourseNotFound) else failure_reason(exc)
                     done()
                     continue
-                if sum(len(snapshot.blocks) for _, snapshots in pending for snapshot in snapshots) >= size:
+                pending.append((key, snapshots))
+                pending_blocks += sum(len(snapshot.blocks) for snapshot in snapshots)
+                if pending_blocks >= size:
                     flush()
             flush()
             summary.completed = True
@@ -194,9 +200,7 @@ class CourseBackfill:
         plan = self._plan()
         summary.failed = list(failed.items())
         summary.stopped_at = f"{summary.done} of {summary.total} course(s)"
-        reasons: dict[str, int] = {}
-        for reason in plan.skipped.values():
-            reasons[reason] = reasons.get(reason, 0) + 1
+        reasons = Counter(plan.skipped.values())
         skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items())) or "none"
         summary.counts = (
             f"dumped {len(self.dumped)} course(s) ({len(self.derived)} CCX, {self.blocks} blocks), "

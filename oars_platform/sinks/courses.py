@@ -29,14 +29,12 @@ from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.ddl import Topology
 from oars_platform.conf import get_config
 from oars_platform.connection import get_client
-from oars_platform.sinks.schema import Column, Table
+from oars_platform.sinks.schema import UTC_TIME, Column, Table
+from oars_platform.sinks.values import DUMP_STAMP
 from oars_platform.sources.course_rows import course_rows, deletion_ledger_row
 from oars_platform.sources.course_structure import CourseSnapshot, CourseSource, read_course
 
 log = logging.getLogger(__name__)
-
-UTC_TIME = "DateTime64(6, 'UTC')"
-_ASPECTS_STAMP = (Column("dump_id", "UUID"), Column("time_last_dumped", "String"))
 
 #: Aspects' course history (its columns and keys): one row per course per dump.
 COURSE_OVERVIEWS = Table(
@@ -54,7 +52,7 @@ COURSE_OVERVIEWS = Table(
         Column("course_data_json", "String"),
         Column("created", "String"),
         Column("modified", "String"),
-        *_ASPECTS_STAMP,
+        *DUMP_STAMP,
     ),
 )
 
@@ -70,7 +68,7 @@ COURSE_BLOCKS = Table(
         Column("xblock_data_json", "String"),
         Column("order", "Int32"),
         Column("edited_on", "String"),
-        *_ASPECTS_STAMP,
+        *DUMP_STAMP,
     ),
 )
 

@@ -28,12 +28,11 @@ The ``oars`` current-state tables are what the ``learners_by_cohort`` report rea
 from __future__ import annotations
 
 from oars_platform.sinks.base import Freshness, Sink, SinkRegistry
-from oars_platform.sinks.schema import Column, Table
+from oars_platform.sinks.schema import UTC_TIME, Column, Table
 from oars_platform.sinks.values import DUMP_STAMP, read_time, text, utc_or_epoch, utc_text
 
 SINKS = SinkRegistry()
 
-UTC_TIME = "DateTime64(6, 'UTC')"
 
 # ---- course_enrollment → event_sink.course_enrollment (Aspects' columns) -------------------------------------------
 

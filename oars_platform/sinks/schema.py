@@ -20,6 +20,8 @@ from typing import Any
 from oars_platform.clickhouse.databases import Databases
 from oars_platform.clickhouse.sql import qualified
 
+#: The type of every UTC time column with microseconds, as ``DESCRIBE TABLE`` names it.
+UTC_TIME = "DateTime64(6, 'UTC')"
 #: Column-wise rows: every column of a table, in its declared order, as equally long sequences.
 Columns = dict[str, Sequence[Any]]
 #: Values read from the platform (one sequence per field, by name) → one column's values.

@@ -44,7 +44,8 @@ def read_time(fields: Mapping[str, Sequence[Any]], stamp: Any, count: int) -> li
     return [stamp.read_at] * count
 
 
-#: Aspects' dump bookkeeping, last in every ``event_sink`` learner and tag table: the dump id and its time as text.
+#: Aspects' dump bookkeeping, last in every ``event_sink`` table: the dump id and its time as text (the course
+#: dumps build these values with their rows; the fills serve the learner and tag pages).
 DUMP_STAMP = (
     Column("dump_id", "UUID", fill=_dump_id),
     Column("time_last_dumped", "String", fill=_time_last_dumped),

@@ -121,8 +121,10 @@ def _course_key(args: Any, kwargs: Any) -> str:
 def dump_course_task(self: CourseDumpTask, course_key: str, publish_number: int | None = None) -> dict[str, Any]:
     """Dump the course and its CCXs from the modulestore, unless a newer dump already covered this publish."""
     result = _dump_unless_covered(course_key, publish_number)
-    set_task_attributes("oars_course_dump", {"course_key": course_key, "courses": len(result.get("dumped", ())),
-                                             "skipped": result.get("skipped", "")})
+    set_task_attributes(
+        "oars_course_dump",
+        {"course_key": course_key, "courses": len(result.get("dumped", ())), "skipped": result.get("skipped", "")},
+    )
     return result
 
 

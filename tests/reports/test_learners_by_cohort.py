@@ -41,16 +41,16 @@ def expected(course, statuses: dict[int, list[tuple[dt.datetime, bool]]]) -> lis
     groups: dict[str, list[int]] = defaultdict(list)
     for user_id in enrolled:
         groups[cohorts.get(user_id, "")].append(user_id)
+
+    def passing(user_id: int) -> bool:
+        if statuses.get(user_id):
+            return max(statuses[user_id])[1]
+        return user_id in grades and grades[user_id].passed_timestamp is not None
+
     rows = []
     for cohort in sorted(groups, key=lambda name: (name == "", name)):
         members = groups[cohort]
         graded = [grades[user_id].percent_grade for user_id in members if user_id in grades]
-
-        def passing(user_id: int) -> bool:
-            if statuses.get(user_id):
-                return max(statuses[user_id])[1]
-            return user_id in grades and grades[user_id].passed_timestamp is not None
-
         rows.append({
             "cohort": cohort,
             "enrolled": len(members),
